@@ -1,0 +1,183 @@
+// Package registry says which resource types sharedcare serves and what can be
+// done with each: interactions, element metadata for _summary and _elements,
+// and (as they land) search parameters and operations. It is built from the
+// contract data under api/ and checked when loaded, so a bad edit there stops
+// start-up rather than surfacing as a 500 later.
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// Interaction codes of CapabilityStatement.rest.resource.interaction.
+const (
+	Read            = "read"
+	VRead           = "vread"
+	Update          = "update"
+	Patch           = "patch"
+	Delete          = "delete"
+	HistoryInstance = "history-instance"
+	HistoryType     = "history-type"
+	Create          = "create"
+	SearchType      = "search-type"
+)
+
+var knownInteractions = map[string]bool{Read: true, VRead: true, Update: true, Patch: true, Delete: true,
+	HistoryInstance: true, HistoryType: true, Create: true, SearchType: true}
+
+// Registry is the set of served resource types. It is immutable once loaded
+// and safe for concurrent use.
+type Registry struct {
+	types map[string]*Type
+	names []string // sorted
+}
+
+// Type is one served resource type.
+type Type struct {
+	Name          string
+	Documentation string
+	interactions  map[string]bool
+	elements      map[string]bool // top-level element names as defined: value[x]
+	summary       map[string]bool
+	mandatory     map[string]bool
+}
+
+type resourcesFile struct {
+	DefaultInteractions []string `json:"defaultInteractions"`
+	Resources           []struct {
+		Type          string   `json:"type"`
+		Documentation string   `json:"documentation"`
+		Interactions  []string `json:"interactions"`
+	} `json:"resources"`
+}
+
+type elementsFile struct {
+	Types map[string]struct {
+		Elements  []string `json:"elements"`
+		Summary   []string `json:"summary"`
+		Mandatory []string `json:"mandatory"`
+	} `json:"types"`
+}
+
+// Load builds the registry from resources.json and elements.json in fsys.
+func Load(fsys fs.FS) (*Registry, error) {
+	var rf resourcesFile
+	if err := readJSON(fsys, "resources.json", &rf); err != nil {
+		return nil, err
+	}
+	var ef elementsFile
+	if err := readJSON(fsys, "elements.json", &ef); err != nil {
+		return nil, err
+	}
+	r := &Registry{types: map[string]*Type{}}
+	for _, res := range rf.Resources {
+		if _, dup := r.types[res.Type]; dup {
+			return nil, fmt.Errorf("registry.Load: resources.json lists %s twice", res.Type)
+		}
+		el, ok := ef.Types[res.Type]
+		if !ok || len(el.Elements) == 0 {
+			return nil, fmt.Errorf("registry.Load: elements.json has no elements for %s", res.Type)
+		}
+		t := &Type{Name: res.Type, Documentation: res.Documentation, interactions: map[string]bool{},
+			elements: set(el.Elements), summary: set(el.Summary), mandatory: set(el.Mandatory)}
+		inter := res.Interactions
+		if inter == nil {
+			inter = rf.DefaultInteractions
+		}
+		for _, i := range inter {
+			if !knownInteractions[i] {
+				return nil, fmt.Errorf("registry.Load: %s: unknown interaction %q", res.Type, i)
+			}
+			t.interactions[i] = true
+		}
+		r.types[t.Name] = t
+		r.names = append(r.names, t.Name)
+	}
+	sort.Strings(r.names)
+	return r, nil
+}
+
+func readJSON(fsys fs.FS, name string, v any) error {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return fmt.Errorf("registry.Load: %w", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("registry.Load %s: %w", name, err)
+	}
+	return nil
+}
+
+func set(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// Lookup returns the served type called name.
+func (r *Registry) Lookup(name string) (*Type, bool) {
+	t, ok := r.types[name]
+	return t, ok
+}
+
+// Names lists the served types in name order.
+func (r *Registry) Names() []string { return r.names }
+
+// Supports reports whether the type offers interaction.
+func (t *Type) Supports(interaction string) bool { return t.interactions[interaction] }
+
+// Interactions lists the type's interactions in a stable order.
+func (t *Type) Interactions() []string {
+	var out []string
+	for _, i := range []string{Read, VRead, Update, Patch, Delete, HistoryInstance, HistoryType, Create, SearchType} {
+		if t.interactions[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Element maps a top-level JSON member name to its element name
+// (valueQuantity → value[x]); ok is false when the type has no such element.
+func (t *Type) Element(jsonName string) (string, bool) {
+	if t.elements[jsonName] {
+		return jsonName, true
+	}
+	for i := len(jsonName) - 1; i > 0; i-- {
+		if c := jsonName[i]; c >= 'A' && c <= 'Z' {
+			if name := jsonName[:i] + "[x]"; t.elements[name] {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// IsSummary reports whether the JSON member belongs in _summary=true.
+func (t *Type) IsSummary(jsonName string) bool {
+	e, ok := t.Element(jsonName)
+	return ok && (t.summary[e] || t.mandatory[e])
+}
+
+// IsMandatory reports whether the JSON member is a required element, which
+// every subset keeps so the result stays valid.
+func (t *Type) IsMandatory(jsonName string) bool {
+	e, ok := t.Element(jsonName)
+	return ok && t.mandatory[e]
+}
+
+// IsElement reports whether name is a top-level element of the type, as
+// written in _elements (value, or valueQuantity).
+func (t *Type) IsElement(name string) bool {
+	if _, ok := t.Element(name); ok {
+		return true
+	}
+	return t.elements[name+"[x]"]
+}

@@ -1,0 +1,75 @@
+// Package store defines how sharedcare keeps resources: every version of
+// every resource, written one transaction at a time. Backends live in
+// sub-packages and prove themselves against storetest, one conformance suite.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+)
+
+// ErrVersionConflict reports that another writer stored a version of the same
+// resource first. The write had no effect; the caller may re-read and retry.
+var ErrVersionConflict = errors.New("store: version conflict")
+
+// Store is a resource store. Errors are fhirerr kinds (NotFound, Gone, ...),
+// ErrVersionConflict, or internal failures; never nil results with nil errors.
+type Store interface {
+	// Read returns the current version of a resource. It fails with NotFound
+	// when the resource never existed and with Gone when its current version
+	// is a deletion.
+	Read(ctx context.Context, typ, id string) (*fhir.Resource, error)
+
+	// VRead returns one version. A deletion version fails with Gone, an
+	// unknown version with NotFound.
+	VRead(ctx context.Context, typ, id string, version int64) (*fhir.Resource, error)
+
+	// Head returns the current version of a resource without its body,
+	// deletions included (Deleted set). It fails with NotFound when none.
+	Head(ctx context.Context, typ, id string) (*fhir.Resource, error)
+
+	// Write stores r as the resource's next version. r.Version must be one
+	// more than the current version (1 for a new resource); otherwise, or when
+	// a concurrent writer got there first, it fails with ErrVersionConflict.
+	// r.Method says which interaction wrote it (POST, PUT, PATCH, DELETE).
+	Write(ctx context.Context, r *fhir.Resource) error
+
+	// Missing returns the refs whose target does not exist or is deleted.
+	Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error)
+
+	// History returns versions newest first, as HistoryQuery selects.
+	History(ctx context.Context, q HistoryQuery) (*HistoryPage, error)
+
+	// InTx runs fn in one transaction: it commits when fn returns nil and
+	// rolls back otherwise, returning fn's error. Stores passed to fn must not
+	// be used after fn returns.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+
+	// Ping checks that the backend answers.
+	Ping(ctx context.Context) error
+
+	// Close releases the backend's resources.
+	Close() error
+}
+
+// HistoryQuery selects versions for a history interaction. Type and ID narrow
+// it to a type or an instance; empty means all.
+type HistoryQuery struct {
+	Type  string
+	ID    string
+	Since time.Time // versions last updated at or after; zero for all
+	Count int       // page size, at least 1
+	// Before is the cursor of the next page: only versions written before
+	// the one with this sequence number. Zero starts at the newest.
+	Before int64
+}
+
+// HistoryPage is one page of history.
+type HistoryPage struct {
+	Versions []*fhir.Resource
+	Total    int   // versions matching the query across all pages
+	Next     int64 // cursor for the next page; 0 when this is the last
+}

@@ -1,0 +1,84 @@
+package fhirjson
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []Issue // Code and Path of each issue
+	}{
+		{"not an object", `[1]`, []Issue{{Code: "structure"}}},
+		{"empty", ``, []Issue{{Code: "structure"}}},
+		{"broken JSON", `{"resourceType":"Patient",`, []Issue{{Code: "structure"}}},
+		{"bad date", `{"resourceType":"Patient","birthDate":"1990-13-45"}`, []Issue{{Code: "value", Path: "Patient.birthDate"}}},
+		{"unknown element", `{"resourceType":"Patient","foo":1}`, []Issue{{Code: "structure", Path: "Patient.foo"}}},
+		{"unknown nested element", `{"resourceType":"Patient","name":[{"fam":"x"}]}`, []Issue{{Code: "structure", Path: "Patient.name[0].fam"}}},
+		{"code outside required binding", `{"resourceType":"CarePlan","status":"bogus","intent":"plan","subject":{"reference":"Patient/1"}}`, []Issue{{Code: "value", Path: "CarePlan.status"}}},
+		{"missing required", `{"resourceType":"CarePlan","intent":"plan"}`, []Issue{{Code: "required", Path: "CarePlan.status"}, {Code: "required", Path: "CarePlan.subject"}}},
+		{"bad id", `{"resourceType":"Patient","id":"a b"}`, []Issue{{Code: "value", Path: "Patient.id"}}},
+		{"decimal as string", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":"1.0"}}`, []Issue{{Code: "value", Path: "Observation.valueQuantity.value"}}},
+		{"wrong primitive type", `{"resourceType":"Patient","name":[{"family":1}]}`, []Issue{{Code: "value", Path: "Patient.name[0].family"}}},
+		{"reference to wrong type", `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Organization/1"}}`, []Issue{{Code: "value", Path: "CarePlan.subject"}}},
+		{"unknown type", `{"resourceType":"Foo"}`, []Issue{{Code: "not-supported", Path: "Foo"}}},
+		{"too deep", `{"resourceType":"Patient","extension":` + strings.Repeat(`[{"extension":`, 40) + `[]` + strings.Repeat(`}]`, 40) + `}`, []Issue{{Code: "structure"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Parse(%s) = %v, want *ValidationError", tt.in, err)
+			}
+			var got []Issue
+			for _, is := range ve.Issues {
+				if is.Message == "" {
+					t.Errorf("issue %+v has no message", is)
+				}
+				got = append(got, Issue{Code: is.Code, Path: is.Path})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("issues mismatch (-want +got):\n%s\nfull: %v", diff, ve)
+			}
+		})
+	}
+}
+
+func TestParseSetMarshal(t *testing.T) {
+	in := `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50},
+		"meta":{"versionId":"9","tag":[{"code":"t"}]},"_status":{"extension":[{"url":"http://e","valueBoolean":true}]}}`
+	r, err := Parse([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Type() != "Observation" || r.ID() != "" {
+		t.Fatalf("Type, ID = %q, %q", r.Type(), r.ID())
+	}
+	r.SetID("obs-1")
+	r.SetVersion("2", time.Date(2026, 1, 2, 3, 4, 5, 678901234, time.FixedZone("X", 3600)))
+	got, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"resourceType":"Observation","id":"obs-1","meta":{"lastUpdated":"2026-01-02T02:04:05.678Z","tag":[{"code":"t"}],"versionId":"2"},` +
+		`"_status":{"extension":[{"url":"http://e","valueBoolean":true}]},"code":{"text":"x"},"status":"final","valueQuantity":{"value":1.50}}`
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("Marshal mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestValidID(t *testing.T) {
+	for id, want := range map[string]bool{"a": true, "A-1.b": true, strings.Repeat("x", 64): true,
+		"": false, "a b": false, "a/b": false, strings.Repeat("x", 65): false, "é": false} {
+		if got := ValidID(id); got != want {
+			t.Errorf("ValidID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
