@@ -27,8 +27,10 @@ type Store interface {
 	// unknown version with NotFound.
 	VRead(ctx context.Context, typ, id string, version int64) (*fhir.Resource, error)
 
-	// Head returns the current version of a resource without its body,
-	// deletions included (Deleted set). It fails with NotFound when none.
+	// Head returns the current version of a resource, deletions included
+	// (Deleted set). It fails with NotFound when none. Inside InTx it locks
+	// the resource until the transaction ends, so that read-then-write
+	// sequences of concurrent writers queue rather than conflict.
 	Head(ctx context.Context, typ, id string) (*fhir.Resource, error)
 
 	// Write stores r as the resource's next version. r.Version must be one

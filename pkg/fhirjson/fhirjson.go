@@ -105,7 +105,11 @@ func Parse(data []byte) (*Resource, error) {
 	if fd == nil {
 		return nil, &ValidationError{Issues: []Issue{{Code: "structure", Message: "no resource found"}}}
 	}
-	return &Resource{contained: msg, inner: cr.Get(fd).Message()}, nil
+	inner := cr.Get(fd).Message()
+	if issues := checkPrimitives(inner, string(inner.Descriptor().Name())); len(issues) > 0 {
+		return nil, &ValidationError{Issues: issues}
+	}
+	return &Resource{contained: msg, inner: inner}, nil
 }
 
 // checkShape rejects what the decoder should never see: a body that is not

@@ -27,6 +27,9 @@ func TestParseRejects(t *testing.T) {
 		{"decimal as string", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":"1.0"}}`, []Issue{{Code: "value", Path: "Observation.valueQuantity.value"}}},
 		{"wrong primitive type", `{"resourceType":"Patient","name":[{"family":1}]}`, []Issue{{Code: "value", Path: "Patient.name[0].family"}}},
 		{"reference to wrong type", `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Organization/1"}}`, []Issue{{Code: "value", Path: "CarePlan.subject"}}},
+		{"uri with space", `{"resourceType":"Patient","identifier":[{"system":"has space","value":"1"}]}`, []Issue{{Code: "value", Path: "Patient.identifier[0].system"}}},
+		{"uri with space in a choice", `{"resourceType":"Patient","extension":[{"url":"http://x","valueUri":"a b"}]}`, []Issue{{Code: "value", Path: "Patient.extension[0].value"}}},
+		{"canonical with space in contained", `{"resourceType":"Patient","contained":[{"resourceType":"Practitioner","id":"p","meta":{"profile":["http://x y"]}}]}`, []Issue{{Code: "value", Path: "Patient.contained[0].meta.profile[0]"}}},
 		{"unknown type", `{"resourceType":"Foo"}`, []Issue{{Code: "not-supported", Path: "Foo"}}},
 		{"too deep", `{"resourceType":"Patient","extension":` + strings.Repeat(`[{"extension":`, 40) + `[]` + strings.Repeat(`}]`, 40) + `}`, []Issue{{Code: "structure"}}},
 	}

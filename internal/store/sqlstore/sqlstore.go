@@ -165,7 +165,14 @@ func (s *Store) Head(ctx context.Context, typ, id string) (*fhir.Resource, error
 	r := &fhir.Resource{Type: typ, ID: id}
 	var lastUpdated int64
 	var body []byte
-	row := s.conn(ctx).Raw("SELECT version, last_updated, deleted, body FROM resources WHERE type = ? AND id = ?", typ, id).Row()
+	q := "SELECT version, last_updated, deleted, body FROM resources WHERE type = ? AND id = ?"
+	if s.inTx && s.dialect == postgres {
+		// Writers read the head before writing the next version: lock the row so
+		// they queue here instead of failing on a version conflict. (SQLite's
+		// immediate transactions already serialise writers.)
+		q += " FOR UPDATE"
+	}
+	row := s.conn(ctx).Raw(q, typ, id).Row()
 	if err := row.Scan(&r.Version, &lastUpdated, &r.Deleted, &body); err != nil {
 		if isNoRows(err) {
 			return nil, fhirerr.NotFoundf("%s/%s is not known", typ, id)

@@ -1,0 +1,172 @@
+// Command sharedcare serves the shared cancer care record: a FHIR R4
+// REST/JSON server for hospital oncology teams and general practice.
+//
+//	sharedcare              serve (the default)
+//	sharedcare migrate      bring the database schema up to date and exit
+//	sharedcare healthcheck  exit 0 when the local server answers /healthz
+//	sharedcare version      print the version
+//
+// Configuration comes from SHAREDCARE_* environment variables, mirrored by
+// flags; see `sharedcare -help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/config"
+	"github.com/sharedcare/sharedcare/internal/httpapi"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "sharedcare:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "version" {
+		fmt.Println("sharedcare", version)
+		return nil
+	}
+	cfg, err := config.Load(args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	slog.SetDefault(log)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		st, err := openStore(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		return st.Close()
+	case "healthcheck":
+		return healthcheck(ctx, cfg)
+	}
+	return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or version)", cmd)
+}
+
+// openStore connects and migrates.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	v, err := st.SchemaVersion(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	log.Info("database ready", "dialect", st.Dialect(), "schema_version", v)
+	return st, nil
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	log.Info("starting sharedcare", "version", version, "config", cfg)
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	handler := httpapi.New(httpapi.Options{
+		Service:      rest.New(st, reg),
+		Registry:     reg,
+		BaseURL:      cfg.BaseURL,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Logger:       log,
+		Version:      version,
+		Ready:        st.Ping,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "fhir_base", httpapi.FHIRBase)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Finish in-flight requests before closing the database under them.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// healthcheck asks the local server for /healthz, for container health checks
+// in images that have no shell or curl.
+func healthcheck(ctx context.Context, cfg *config.Config) error {
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", resp.Status)
+	}
+	return nil
+}

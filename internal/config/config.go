@@ -1,0 +1,122 @@
+// Package config is the only place sharedcare reads its environment. Flags
+// mirror the variables; a flag given on the command line wins.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	DatabaseURL  string     // SHAREDCARE_DATABASE_URL: postgres://… or sqlite:PATH
+	Addr         string     // SHAREDCARE_ADDR: listen address
+	BaseURL      string     // SHAREDCARE_BASE_URL: public FHIR base; empty derives it per request
+	MaxBodyBytes int64      // SHAREDCARE_MAX_BODY_BYTES
+	LogLevel     slog.Level // SHAREDCARE_LOG_LEVEL: debug, info, warn, error
+}
+
+// Variable describes one setting, for --help and the README.
+type Variable struct {
+	Name, Flag, Default, Usage string
+}
+
+// Variables lists every setting.
+var Variables = []Variable{
+	{"SHAREDCARE_DATABASE_URL", "database-url", "sqlite:./data/sharedcare.db", "database: postgres://user:pass@host:5432/db?sslmode=… or sqlite:PATH"},
+	{"SHAREDCARE_ADDR", "addr", ":8080", "address to listen on"},
+	{"SHAREDCARE_BASE_URL", "base-url", "", "public FHIR base URL for Location headers and links, e.g. https://fhir.example.org/fhir (default: from each request)"},
+	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "16777216", "largest request body accepted, in bytes (larger: 413)"},
+	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+}
+
+// Load reads the configuration from args (flags) over getenv (environment)
+// over defaults, and validates it.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	fs := flag.NewFlagSet("sharedcare", flag.ContinueOnError)
+	values := map[string]*string{}
+	for _, v := range Variables {
+		def := v.Default
+		if env := getenv(v.Name); env != "" {
+			def = env
+		}
+		values[v.Name] = fs.String(v.Flag, def, v.Usage+" ($"+v.Name+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	c := &Config{
+		DatabaseURL: *values["SHAREDCARE_DATABASE_URL"],
+		Addr:        *values["SHAREDCARE_ADDR"],
+		BaseURL:     strings.TrimSuffix(*values["SHAREDCARE_BASE_URL"], "/"),
+	}
+	var errs []error
+	n, err := strconv.ParseInt(*values["SHAREDCARE_MAX_BODY_BYTES"], 10, 64)
+	if err != nil || n < 1024 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_MAX_BODY_BYTES=%q: want a whole number of bytes, at least 1024", *values["SHAREDCARE_MAX_BODY_BYTES"]))
+	}
+	c.MaxBodyBytes = n
+	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
+	}
+	errs = append(errs, c.validate()...)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+func (c *Config) validate() []error {
+	var errs []error
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_DATABASE_URL: %v", err))
+		}
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:") && len(c.DatabaseURL) > len("sqlite:"):
+	default:
+		errs = append(errs, fmt.Errorf("SHAREDCARE_DATABASE_URL=%q: want postgres://… or sqlite:PATH", Redacted(c.DatabaseURL)))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_ADDR=%q: want host:port or :port", c.Addr))
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_BASE_URL=%q: want an absolute http(s) URL", c.BaseURL))
+		}
+	}
+	return errs
+}
+
+// Redacted returns a database URL with its password hidden.
+func Redacted(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// LogValue keeps secrets out of logs.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("database_url", Redacted(c.DatabaseURL)),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}

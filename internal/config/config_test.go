@@ -1,0 +1,60 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    *Config
+		wantErr string
+	}{
+		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, LogLevel: slog.LevelInfo}},
+		{name: "environment", env: map[string]string{"SHAREDCARE_DATABASE_URL": "postgres://u:p@db:5432/x", "SHAREDCARE_ADDR": "127.0.0.1:9000",
+			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug"},
+			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, LogLevel: slog.LevelDebug}},
+		{name: "flag beats environment", args: []string{"-addr", ":7000"}, env: map[string]string{"SHAREDCARE_ADDR": ":9000"},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, LogLevel: slog.LevelInfo}},
+		{name: "bad database", env: map[string]string{"SHAREDCARE_DATABASE_URL": "mysql://x"}, wantErr: "SHAREDCARE_DATABASE_URL"},
+		{name: "bad addr", env: map[string]string{"SHAREDCARE_ADDR": "8080"}, wantErr: "SHAREDCARE_ADDR"},
+		{name: "bad size", env: map[string]string{"SHAREDCARE_MAX_BODY_BYTES": "lots"}, wantErr: "SHAREDCARE_MAX_BODY_BYTES"},
+		{name: "bad level", env: map[string]string{"SHAREDCARE_LOG_LEVEL": "loud"}, wantErr: "SHAREDCARE_LOG_LEVEL"},
+		{name: "bad base", env: map[string]string{"SHAREDCARE_BASE_URL": "fhir.example.org"}, wantErr: "SHAREDCARE_BASE_URL"},
+		{name: "stray argument", args: []string{"serve-please"}, wantErr: "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Load(tt.args, env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v, want one mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Load mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	if got := Redacted("postgres://u:secret@db/x"); strings.Contains(got, "secret") {
+		t.Errorf("Redacted kept the password: %s", got)
+	}
+	if got := Redacted("sqlite:./x.db"); got != "sqlite:./x.db" {
+		t.Errorf("Redacted(sqlite) = %s", got)
+	}
+}

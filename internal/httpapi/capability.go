@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+)
+
+// capabilities returns the CapabilityStatement, generated from the registry.
+//
+//	@Summary	Capability statement
+//	@Tags		system
+//	@Produce	json
+//	@Success	200	{object}	object	"CapabilityStatement"
+//	@Router		/metadata [get]
+func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
+	type interaction struct {
+		Code string `json:"code"`
+	}
+	type resource struct {
+		Type              string        `json:"type"`
+		Documentation     string        `json:"documentation,omitempty"`
+		Interaction       []interaction `json:"interaction"`
+		Versioning        string        `json:"versioning"`
+		ReadHistory       bool          `json:"readHistory"`
+		UpdateCreate      bool          `json:"updateCreate"`
+		ConditionalCreate bool          `json:"conditionalCreate"`
+		ConditionalRead   string        `json:"conditionalRead"`
+		ConditionalUpdate bool          `json:"conditionalUpdate"`
+		ConditionalDelete string        `json:"conditionalDelete"`
+	}
+	var resources []resource
+	for _, name := range a.opts.Registry.Names() {
+		t, _ := a.opts.Registry.Lookup(name)
+		res := resource{Type: name, Documentation: t.Documentation, Versioning: "versioned", ReadHistory: true,
+			UpdateCreate: t.Supports("update"), ConditionalRead: "full-support", ConditionalDelete: "not-supported"}
+		for _, i := range t.Interactions() {
+			res.Interaction = append(res.Interaction, interaction{Code: i})
+		}
+		resources = append(resources, res)
+	}
+	cs := map[string]any{
+		"resourceType": "CapabilityStatement",
+		"status":       "active",
+		"date":         a.started.Format("2006-01-02T15:04:05Z07:00"),
+		"publisher":    "sharedcare",
+		"kind":         "instance",
+		"software":     map[string]any{"name": "sharedcare", "version": a.opts.Version, "releaseDate": a.started.Format("2006-01-02T15:04:05Z07:00")},
+		"implementation": map[string]any{
+			"description": "sharedcare: the shared cancer care record between hospital oncology teams and general practice",
+			"url":         r.base,
+		},
+		"fhirVersion": "4.0.1",
+		"format":      []string{"application/fhir+json", "json"},
+		"rest": []map[string]any{{
+			"mode":          "server",
+			"documentation": "FHIR R4 REST/JSON. Every write is validated and stored in one transaction; every version is kept.",
+			"resource":      resources,
+			"interaction":   []interaction{{Code: "history-system"}},
+		}},
+	}
+	body, err := json.Marshal(cs)
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body, header: http.Header{"Last-Modified": {fhir.Instant(a.started)}}}, nil
+}

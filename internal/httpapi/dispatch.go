@@ -1,0 +1,181 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
+)
+
+// request is a FHIR request with its path already taken apart. Handlers see
+// only this, never gin, so transactions can feed them entries later.
+type request struct {
+	method string
+	typ    string // resource type, "" at the system level
+	id     string
+	vid    string // version id in .../_history/{vid}
+	query  url.Values
+	header http.Header
+	body   []byte
+	base   string // the FHIR base URL, no trailing slash
+	url    string // the request URL as the client sent it, for self links
+}
+
+// response is what a handler produced: status, headers and a JSON body (nil
+// for none).
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+type handler func(ctx context.Context, r *request) (*response, error)
+
+// route is one shape of FHIR URL and the handlers for its methods.
+type route struct {
+	shape   string // for messages and OpenAPI: /{type}/{id}
+	methods map[string]handler
+}
+
+// match finds the route for a path below the FHIR base and fills the path
+// parts of req.
+func (a *API) match(segments []string, req *request) (*route, error) {
+	h := a
+	switch n := len(segments); {
+	case n == 0:
+		return &route{"/", map[string]handler{}}, nil
+	case n == 1 && segments[0] == "metadata":
+		return &route{"/metadata", map[string]handler{http.MethodGet: h.capabilities}}, nil
+	case n == 1 && segments[0] == "_history":
+		return &route{"/_history", map[string]handler{http.MethodGet: h.history}}, nil
+	case n == 1:
+		req.typ = segments[0]
+		return &route{"/{type}", map[string]handler{http.MethodPost: h.create}}, nil
+	case n == 2 && segments[1] == "_history":
+		req.typ = segments[0]
+		return &route{"/{type}/_history", map[string]handler{http.MethodGet: h.history}}, nil
+	case n == 2:
+		req.typ, req.id = segments[0], segments[1]
+		return &route{"/{type}/{id}", map[string]handler{
+			http.MethodGet: h.read, http.MethodPut: h.update, http.MethodDelete: h.delete}}, nil
+	case n == 3 && segments[2] == "_history":
+		req.typ, req.id = segments[0], segments[1]
+		return &route{"/{type}/{id}/_history", map[string]handler{http.MethodGet: h.history}}, nil
+	case n == 4 && segments[2] == "_history":
+		req.typ, req.id, req.vid = segments[0], segments[1], segments[3]
+		return &route{"/{type}/{id}/_history/{vid}", map[string]handler{http.MethodGet: h.vread}}, nil
+	}
+	return nil, fhirerr.New(fhirerr.NotFound, "not-found", "", "%s/%s is not a FHIR URL this server knows",
+		FHIRBase, strings.Join(segments, "/"))
+}
+
+// fhir serves everything below the FHIR base.
+func (a *API) fhir(c *gin.Context) {
+	ct, err := responseType(c.Request)
+	if err != nil {
+		a.writeError(c, err)
+		return
+	}
+	c.Set(contentTypeKey, ct)
+	resp, err := a.serve(c)
+	if err != nil {
+		a.writeError(c, err)
+		return
+	}
+	for k, vs := range resp.header {
+		c.Writer.Header()[k] = vs
+	}
+	if resp.body == nil {
+		c.Status(resp.status)
+		return
+	}
+	a.writeJSON(c, resp.status, resp.body)
+}
+
+func (a *API) serve(c *gin.Context) (*response, error) {
+	req := &request{
+		method: c.Request.Method,
+		query:  c.Request.URL.Query(),
+		header: c.Request.Header,
+		base:   a.baseURL(c.Request),
+	}
+	req.url = req.base + strings.TrimPrefix(c.Request.URL.Path, FHIRBase)
+	if c.Request.URL.RawQuery != "" {
+		req.url += "?" + c.Request.URL.RawQuery
+	}
+	path := strings.Trim(strings.TrimPrefix(c.Request.URL.Path, FHIRBase), "/")
+	var segments []string
+	if path != "" {
+		segments = strings.Split(path, "/")
+	}
+	rt, err := a.match(segments, req)
+	if err != nil {
+		return nil, err
+	}
+	method := req.method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	h, ok := rt.methods[method]
+	if !ok {
+		allowed := make([]string, 0, len(rt.methods))
+		for m := range rt.methods {
+			allowed = append(allowed, m)
+		}
+		sort.Strings(allowed)
+		c.Header("Allow", strings.Join(allowed, ", "))
+		return nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "",
+			"%s is not supported on %s (allowed: %s)", req.method, rt.shape, strings.Join(allowed, ", "))
+	}
+	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		if err := checkRequestType(c.Request, fhirJSON, plainJSON, "application/json+fhir"); err != nil {
+			return nil, err
+		}
+		if req.body, err = a.readBody(c); err != nil {
+			return nil, err
+		}
+	}
+	ctx := rest.WithBase(c.Request.Context(), req.base)
+	return h(ctx, req)
+}
+
+// readBody reads the request body up to the configured limit.
+func (a *API) readBody(c *gin.Context) ([]byte, error) {
+	limit := a.opts.MaxBodyBytes
+	if c.Request.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, fhirerr.Wrap(fhirerr.Invalid, "invalid", err, "could not read the request body")
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) error {
+	return fhirerr.New(fhirerr.TooLarge, "too-costly", "", "the request body is larger than the limit of %d bytes", limit)
+}
+
+// baseURL is the configured public base, or one derived from the request.
+func (a *API) baseURL(r *http.Request) string {
+	if a.opts.BaseURL != "" {
+		return strings.TrimSuffix(a.opts.BaseURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + FHIRBase
+}

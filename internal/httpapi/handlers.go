@@ -1,0 +1,291 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+// The swag annotations below describe the FHIR interactions for the OpenAPI
+// document in openapi/ (regenerate with `make openapi`).
+
+// create stores a new resource with a server-assigned id.
+//
+//	@Summary		Create a resource
+//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome.
+//	@Tags			interactions
+//	@Accept			json
+//	@Produce		json
+//	@Param			type	path		string	true	"Resource type, e.g. CarePlan"
+//	@Param			Prefer	header		string	false	"return=minimal | return=representation | return=OperationOutcome"
+//	@Param			body	body		object	true	"The resource (FHIR R4 JSON)"
+//	@Success		201		{object}	object	"The stored resource; Location, ETag and Last-Modified headers"
+//	@Failure		400		{object}	object	"OperationOutcome: invalid resource"
+//	@Failure		404		{object}	object	"OperationOutcome: type not supported"
+//	@Failure		413		{object}	object	"OperationOutcome: body too large"
+//	@Failure		415		{object}	object	"OperationOutcome: not JSON"
+//	@Router			/{type} [post]
+func (a *API) create(ctx context.Context, r *request) (*response, error) {
+	if r.header.Get("If-None-Exist") != "" {
+		return nil, fhirerr.NotSupportedf("conditional create (If-None-Exist) is not supported yet")
+	}
+	res, err := a.opts.Service.Create(ctx, r.typ, r.body)
+	if err != nil {
+		return nil, err
+	}
+	return written(r, res, http.StatusCreated, "created")
+}
+
+// update stores a new version of a resource, or creates it with the client's id.
+//
+//	@Summary		Update (or create) a resource
+//	@Description	Stores the body as the next version of the resource. A resource that does not exist yet is created with the id in the URL (update-as-create). If-Match makes the update conditional on the current version.
+//	@Tags			interactions
+//	@Accept			json
+//	@Produce		json
+//	@Param			type		path		string	true	"Resource type"
+//	@Param			id			path		string	true	"Resource id"
+//	@Param			If-Match	header		string	false	"Expected current version, e.g. W/\"3\""
+//	@Param			Prefer		header		string	false	"return=minimal | return=representation | return=OperationOutcome"
+//	@Param			body		body		object	true	"The resource, with id equal to the id in the URL"
+//	@Success		200			{object}	object	"Updated"
+//	@Success		201			{object}	object	"Created"
+//	@Failure		400			{object}	object	"OperationOutcome: invalid resource or id mismatch"
+//	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
+//	@Router			/{type}/{id} [put]
+func (a *API) update(ctx context.Context, r *request) (*response, error) {
+	ifMatch, err := ifMatchVersion(r.header)
+	if err != nil {
+		return nil, err
+	}
+	res, created, err := a.opts.Service.Update(ctx, r.typ, r.id, r.body, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		return written(r, res, http.StatusCreated, "created")
+	}
+	return written(r, res, http.StatusOK, "updated")
+}
+
+// read returns the current version of a resource.
+//
+//	@Summary		Read a resource
+//	@Description	Returns the current version as stored. If-None-Match and If-Modified-Since give 304 when unchanged; _summary and _elements return a subset.
+//	@Tags			interactions
+//	@Produce		json
+//	@Param			type				path		string	true	"Resource type"
+//	@Param			id					path		string	true	"Resource id"
+//	@Param			_summary			query		string	false	"true | text | data | false"
+//	@Param			_elements			query		string	false	"Comma-separated top-level elements"
+//	@Param			If-None-Match		header		string	false	"W/\"version\""
+//	@Param			If-Modified-Since	header		string	false	"HTTP date"
+//	@Success		200					{object}	object	"The resource"
+//	@Success		304					"Not modified"
+//	@Failure		404					{object}	object	"OperationOutcome: unknown resource or type"
+//	@Failure		410					{object}	object	"OperationOutcome: deleted"
+//	@Router			/{type}/{id} [get]
+func (a *API) read(ctx context.Context, r *request) (*response, error) {
+	res, err := a.opts.Service.Read(ctx, r.typ, r.id)
+	if err != nil {
+		return nil, err
+	}
+	if notModified(r.header, res) {
+		resp := &response{status: http.StatusNotModified, header: http.Header{}}
+		setVersionHeaders(resp.header, res)
+		return resp, nil
+	}
+	return a.resourceResponse(r, res)
+}
+
+// vread returns one version of a resource.
+//
+//	@Summary	Read a version of a resource
+//	@Tags		interactions
+//	@Produce	json
+//	@Param		type	path		string	true	"Resource type"
+//	@Param		id		path		string	true	"Resource id"
+//	@Param		vid		path		string	true	"Version id"
+//	@Success	200		{object}	object	"The resource as it was at that version"
+//	@Failure	404		{object}	object	"OperationOutcome: unknown version"
+//	@Failure	410		{object}	object	"OperationOutcome: the version is a deletion"
+//	@Router		/{type}/{id}/_history/{vid} [get]
+func (a *API) vread(ctx context.Context, r *request) (*response, error) {
+	res, err := a.opts.Service.VRead(ctx, r.typ, r.id, r.vid)
+	if err != nil {
+		return nil, err
+	}
+	return a.resourceResponse(r, res)
+}
+
+// delete marks a resource deleted.
+//
+//	@Summary		Delete a resource
+//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds.
+//	@Tags			interactions
+//	@Produce		json
+//	@Param			type		path		string	true	"Resource type"
+//	@Param			id			path		string	true	"Resource id"
+//	@Param			If-Match	header		string	false	"Expected current version"
+//	@Success		200			{object}	object	"OperationOutcome describing the deletion"
+//	@Success		204			"Deleted (Prefer: return=minimal)"
+//	@Failure		412			{object}	object	"OperationOutcome: version mismatch"
+//	@Router			/{type}/{id} [delete]
+func (a *API) delete(ctx context.Context, r *request) (*response, error) {
+	ifMatch, err := ifMatchVersion(r.header)
+	if err != nil {
+		return nil, err
+	}
+	del, err := a.opts.Service.Delete(ctx, r.typ, r.id, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{status: http.StatusOK, header: http.Header{}}
+	msg := "deleted " + r.typ + "/" + r.id
+	if del.Version == 0 {
+		msg = r.typ + "/" + r.id + " does not exist or was already deleted: nothing to do"
+	} else {
+		resp.header.Set("ETag", fhir.ETag(del.Version))
+	}
+	if prefer(r.header, "return") == "minimal" {
+		resp.status = http.StatusNoContent
+		return resp, nil
+	}
+	resp.body = fhir.Information(msg)
+	return resp, nil
+}
+
+// resourceResponse answers a read with the stored bytes, subset when the
+// client asked for _summary or _elements.
+func (a *API) resourceResponse(r *request, res *fhir.Resource) (*response, error) {
+	body, err := a.subset(r, res)
+	if err != nil {
+		return nil, err
+	}
+	resp := &response{status: http.StatusOK, header: http.Header{}, body: body}
+	setVersionHeaders(resp.header, res)
+	return resp, nil
+}
+
+// subset applies _summary and _elements.
+func (a *API) subset(r *request, res *fhir.Resource) ([]byte, error) {
+	summary, elements := r.query.Get("_summary"), r.query.Get("_elements")
+	if (summary == "" || summary == "false") && elements == "" {
+		return res.Body, nil
+	}
+	t, ok := a.opts.Registry.Lookup(res.Type)
+	if !ok {
+		return res.Body, nil
+	}
+	var keep func(string) bool
+	switch summary {
+	case "", "false":
+		wanted := map[string]bool{}
+		for _, e := range strings.Split(elements, ",") {
+			e = strings.TrimPrefix(strings.TrimSpace(e), res.Type+".")
+			wanted[e] = true
+		}
+		keep = func(name string) bool {
+			el, _ := t.Element(name)
+			return wanted[name] || wanted[strings.TrimSuffix(el, "[x]")] || t.IsMandatory(name)
+		}
+	case "true":
+		keep = t.IsSummary
+	case "text":
+		keep = func(name string) bool { return name == "text" || t.IsMandatory(name) }
+	case "data":
+		keep = func(name string) bool { return name != "text" }
+	default:
+		return nil, fhirerr.Invalidf("", "_summary=%s is not supported here (use true, text, data or false)", summary)
+	}
+	return fhir.Subset(res.Body, keep)
+}
+
+// written answers a create or update according to the Prefer header.
+func written(r *request, res *fhir.Resource, status int, verb string) (*response, error) {
+	resp := &response{status: status, header: http.Header{}}
+	setVersionHeaders(resp.header, res)
+	loc := r.base + "/" + res.Type + "/" + res.ID + "/_history/" + res.VersionID()
+	if status == http.StatusCreated {
+		resp.header.Set("Location", loc)
+	}
+	resp.header.Set("Content-Location", loc)
+	switch prefer(r.header, "return") {
+	case "minimal":
+	case "OperationOutcome":
+		resp.body = fhir.Information(verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID())
+	default:
+		resp.body = res.Body
+	}
+	return resp, nil
+}
+
+func setVersionHeaders(h http.Header, res *fhir.Resource) {
+	h.Set("ETag", res.ETag())
+	h.Set("Last-Modified", res.LastUpdated.UTC().Format(http.TimeFormat))
+}
+
+// notModified evaluates If-None-Match and If-Modified-Since for a read.
+func notModified(h http.Header, res *fhir.Resource) bool {
+	if inm := h.Get("If-None-Match"); inm != "" {
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimSpace(tag)
+			if v, ok := fhir.ParseETag(tag); (ok && v == res.Version) || tag == "*" {
+				return true
+			}
+		}
+		return false // If-None-Match takes precedence over If-Modified-Since
+	}
+	if ims := h.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil {
+			return !res.LastUpdated.Truncate(time.Second).After(t)
+		}
+	}
+	return false
+}
+
+// ifMatchVersion reads If-Match; 0 means none.
+func ifMatchVersion(h http.Header) (int64, error) {
+	im := h.Get("If-Match")
+	if im == "" {
+		return 0, nil
+	}
+	v, ok := fhir.ParseETag(strings.TrimSpace(im))
+	if !ok {
+		return 0, fhirerr.Invalidf("", "If-Match %q is not a version ETag such as W/\"3\"", im)
+	}
+	return v, nil
+}
+
+// prefer returns the value of one preference in the Prefer header.
+func prefer(h http.Header, name string) string {
+	for _, v := range h.Values("Prefer") {
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
+			k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if strings.EqualFold(k, name) {
+				return strings.Trim(strings.TrimSpace(val), `"`)
+			}
+		}
+	}
+	return ""
+}
+
+// atoiDefault parses a positive int query value.
+func positiveInt(s string, def, max int, name string) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fhirerr.Invalidf("", "%s=%q is not a non-negative integer", name, s)
+	}
+	if n > max {
+		n = max
+	}
+	return n, nil
+}

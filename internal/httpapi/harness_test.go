@@ -1,0 +1,168 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/httpapi"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
+	"github.com/sharedcare/sharedcare/internal/testdb"
+)
+
+// server is a running sharedcare API over a fresh database.
+type server struct {
+	t    *testing.T
+	url  string // FHIR base
+	http *httptest.Server
+}
+
+func newServer(t *testing.T, st *sqlstore.Store, maxBody int64) *server {
+	t.Helper()
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpapi.New(httpapi.Options{
+		Service:      rest.New(st, reg),
+		Registry:     reg,
+		MaxBodyBytes: maxBody,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Version:      "test",
+		Ready:        st.Ping,
+	})
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs}
+}
+
+// forEachServer runs fn against a server on each database.
+func forEachServer(t *testing.T, fn func(t *testing.T, s *server)) {
+	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) { fn(t, newServer(t, st, 0)) })
+}
+
+// reply is an HTTP response with its body read.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// json decodes the body.
+func (r *reply) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// do sends a request; path is relative to the FHIR base unless it starts
+// with "http" or "//" (server root). headers are name, value pairs.
+func (s *server) do(method, path, body string, headers ...string) *reply {
+	s.t.Helper()
+	url := s.url + path
+	if strings.HasPrefix(path, "//") {
+		url = s.http.URL + path[1:]
+	}
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := s.http.Client().Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return &reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// mustStatus fails unless the reply has the status.
+func (r *reply) mustStatus(t *testing.T, want int) *reply {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("status = %d, want %d; body:\n%s", r.status, want, r.body)
+	}
+	return r
+}
+
+// create POSTs a resource and returns its id.
+func (s *server) create(body string) string {
+	s.t.Helper()
+	r := s.do("POST", "/"+resourceType(s.t, body), body)
+	r.mustStatus(s.t, http.StatusCreated)
+	return r.json(s.t)["id"].(string)
+}
+
+func resourceType(t *testing.T, body string) string {
+	t.Helper()
+	var m struct{ ResourceType string }
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("bad test resource: %v", err)
+	}
+	return m.ResourceType
+}
+
+// outcome checks the reply is an OperationOutcome and returns its issues'
+// codes and expressions.
+func (r *reply) outcome(t *testing.T) (codes, expressions []string) {
+	t.Helper()
+	var oo struct {
+		ResourceType string
+		Issue        []struct {
+			Severity, Code, Diagnostics string
+			Expression                  []string
+		}
+	}
+	if err := json.Unmarshal(r.body, &oo); err != nil || oo.ResourceType != "OperationOutcome" {
+		t.Fatalf("body is not an OperationOutcome (%v):\n%s", err, r.body)
+	}
+	if len(oo.Issue) == 0 {
+		t.Fatalf("OperationOutcome without issues:\n%s", r.body)
+	}
+	for _, is := range oo.Issue {
+		if is.Diagnostics == "" || is.Severity == "" || is.Code == "" {
+			t.Errorf("issue lacks severity, code or diagnostics: %+v", is)
+		}
+		codes = append(codes, is.Code)
+		expressions = append(expressions, is.Expression...)
+	}
+	return codes, expressions
+}
+
+func compact(t *testing.T, s string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// forEachSmallServer is forEachServer with a body limit.
+func forEachSmallServer(t *testing.T, maxBody int64, fn func(t *testing.T, s *server)) {
+	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) { fn(t, newServer(t, st, maxBody)) })
+}

@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+// statusOf maps an error kind to its HTTP status: the only place this happens.
+var statusOf = map[fhirerr.Kind]int{
+	fhirerr.Internal:             http.StatusInternalServerError,
+	fhirerr.Invalid:              http.StatusBadRequest,
+	fhirerr.Unprocessable:        http.StatusUnprocessableEntity,
+	fhirerr.NotFound:             http.StatusNotFound,
+	fhirerr.Gone:                 http.StatusGone,
+	fhirerr.Conflict:             http.StatusConflict,
+	fhirerr.PreconditionFailed:   http.StatusPreconditionFailed,
+	fhirerr.PreconditionRequired: http.StatusPreconditionRequired,
+	fhirerr.NotSupported:         http.StatusBadRequest,
+	fhirerr.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	fhirerr.NotAcceptable:        http.StatusNotAcceptable,
+	fhirerr.UnsupportedMediaType: http.StatusUnsupportedMediaType,
+	fhirerr.TooLarge:             http.StatusRequestEntityTooLarge,
+	fhirerr.NotModified:          http.StatusNotModified,
+	fhirerr.Forbidden:            http.StatusForbidden,
+	fhirerr.Unauthorized:         http.StatusUnauthorized,
+}
+
+// writeError is the one function that renders errors: a status from the
+// kind and an OperationOutcome. Internal errors are logged in full and shown
+// only as "internal error" with the request id.
+func (a *API) writeError(c *gin.Context, err error) {
+	var fe *fhirerr.Error
+	if !errors.As(err, &fe) {
+		id := requestIDFrom(c.Request.Context())
+		loggerFrom(c.Request.Context()).Error("internal error", "err", err)
+		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", id)
+	}
+	status := statusOf[fe.Kind]
+	if fe.Kind == fhirerr.NotModified {
+		c.Status(status)
+		return
+	}
+	a.writeJSON(c, status, fhir.Outcome(fe.Issues...))
+}
+
+// writeJSON writes a JSON body in the negotiated content type, indented when
+// the client asked for _pretty=true.
+func (a *API) writeJSON(c *gin.Context, status int, body []byte) {
+	ct := c.GetString(contentTypeKey)
+	if ct == "" {
+		ct = fhirJSON
+	}
+	if c.Query("_pretty") == "true" {
+		var buf bytes.Buffer
+		if json.Indent(&buf, body, "", "  ") == nil {
+			body = buf.Bytes()
+		}
+	}
+	c.Data(status, ct+"; charset=utf-8", body)
+}
+
+// contentTypeKey holds the negotiated response type in the gin context.
+const contentTypeKey = "sharedcare.contentType"

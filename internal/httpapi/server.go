@@ -1,0 +1,86 @@
+// Package httpapi is sharedcare's HTTP face: the gin engine, middleware, the
+// one generic set of FHIR handlers and the one place errors become
+// OperationOutcomes. Handlers are plain functions from a request to a
+// response or an error; gin appears only in the adapter and the middleware.
+//
+//	@title						sharedcare FHIR R4 API
+//	@version					0.1
+//	@description				The shared cancer care record between hospital oncology teams and general practice: a FHIR R4 REST/JSON server. Every response body is FHIR JSON (application/fhir+json); every error is an OperationOutcome. The served resource types and their interactions are listed by GET /metadata.
+//	@license.name				Apache-2.0
+//	@license.url				https://www.apache.org/licenses/LICENSE-2.0
+//	@BasePath					/fhir
+//	@accept						json
+//	@produce					json
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/rest"
+)
+
+// Options configures the API.
+type Options struct {
+	Service      *rest.Service
+	Registry     *registry.Registry
+	BaseURL      string // public FHIR base URL; empty derives it from each request
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+	Version      string                          // software version reported in /metadata
+	Ready        func(ctx context.Context) error // readiness check, e.g. a database ping
+}
+
+// API serves FHIR over HTTP.
+type API struct {
+	opts    Options
+	started time.Time
+}
+
+// FHIRBase is where the FHIR API is mounted.
+const FHIRBase = "/fhir"
+
+// New returns the HTTP handler for the whole server.
+func New(opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 16 << 20
+	}
+	a := &API{opts: opts, started: time.Now().UTC()}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	e.RedirectTrailingSlash = false
+	e.Use(a.requestContext, a.recoverPanic)
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", a.readyz)
+	e.GET("/openapi.json", serveOpenAPI)
+	e.GET("/docs", serveDocs)
+	e.Any(FHIRBase, a.fhir)
+	e.Any(FHIRBase+"/*path", a.fhir)
+	e.NoRoute(func(c *gin.Context) {
+		a.writeError(c, notFoundPath(c.Request.URL.Path))
+	})
+	return e
+}
+
+func (a *API) readyz(c *gin.Context) {
+	if a.opts.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := a.opts.Ready(ctx); err != nil {
+			loggerFrom(c.Request.Context()).Warn("not ready", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

@@ -1,0 +1,331 @@
+// Package rest implements the FHIR RESTful interactions (create, read, vread,
+// update, delete, history) over a store.Store and the registry, without
+// knowing anything of HTTP. The HTTP layer calls it for single requests, and
+// transaction and batch processing will call it for each entry.
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/store"
+	"github.com/sharedcare/sharedcare/pkg/fhirjson"
+)
+
+// maxAttempts bounds retries of a write that lost a race with another writer
+// of the same resource. Each retry re-reads, so it only repeats under heavy
+// contention on one resource.
+const maxAttempts = 20
+
+// Service carries out interactions. It is safe for concurrent use.
+type Service struct {
+	store    store.Store
+	registry *registry.Registry
+	now      func() time.Time
+}
+
+// New returns a Service over st for the types in reg.
+func New(st store.Store, reg *registry.Registry) *Service {
+	return &Service{store: st, registry: reg, now: fhir.Now}
+}
+
+type baseKey struct{}
+
+// WithBase records the FHIR base URL (no trailing slash) the request was made
+// to, so absolute references to this server are recognised as local.
+func WithBase(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, baseKey{}, strings.TrimSuffix(base, "/"))
+}
+
+func baseOf(ctx context.Context) string {
+	b, _ := ctx.Value(baseKey{}).(string)
+	return b
+}
+
+// Type returns the served type name, or a 404 saying it is not supported.
+func (s *Service) Type(name string) (*registry.Type, error) {
+	t, ok := s.registry.Lookup(name)
+	if !ok {
+		return nil, fhirerr.New(fhirerr.NotFound, "not-supported", "",
+			"resource type %q is not supported by this server", name)
+	}
+	return t, nil
+}
+
+// supported checks the type exists and offers the interaction.
+func (s *Service) supported(typ, interaction string) error {
+	t, err := s.Type(typ)
+	if err != nil {
+		return err
+	}
+	if !t.Supports(interaction) {
+		return fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "",
+			"%s does not support the %s interaction", typ, interaction)
+	}
+	return nil
+}
+
+func checkID(typ, id string) error {
+	if !fhirjson.ValidID(id) {
+		return fhirerr.Invalidf(typ+".id", "%q is not a valid resource id (1-64 of A-Z a-z 0-9 - .)", id)
+	}
+	return nil
+}
+
+// Read returns the current version of typ/id.
+func (s *Service) Read(ctx context.Context, typ, id string) (*fhir.Resource, error) {
+	if err := s.supported(typ, registry.Read); err != nil {
+		return nil, err
+	}
+	if err := checkID(typ, id); err != nil {
+		return nil, err
+	}
+	return s.store.Read(ctx, typ, id)
+}
+
+// VRead returns version vid of typ/id.
+func (s *Service) VRead(ctx context.Context, typ, id, vid string) (*fhir.Resource, error) {
+	if err := s.supported(typ, registry.VRead); err != nil {
+		return nil, err
+	}
+	if err := checkID(typ, id); err != nil {
+		return nil, err
+	}
+	v, ok := fhir.ParseETag(vid)
+	if !ok {
+		return nil, fhirerr.Invalidf("", "%q is not a version id", vid)
+	}
+	return s.store.VRead(ctx, typ, id, v)
+}
+
+// parse validates a request body as a resource of type typ.
+func parse(typ string, body []byte) (*fhirjson.Resource, error) {
+	res, err := fhirjson.Parse(body)
+	if err != nil {
+		var ve *fhirjson.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, fmt.Errorf("rest.parse: %w", err)
+		}
+		issues := make([]fhirerr.Issue, 0, len(ve.Issues))
+		for _, is := range ve.Issues {
+			issues = append(issues, fhirerr.Issue{Code: is.Code, Expression: is.Path, Diagnostics: is.Message})
+		}
+		return nil, fhirerr.WithIssues(fhirerr.Invalid, issues)
+	}
+	if res.Type() != typ {
+		return nil, fhirerr.Invalidf(res.Type(), "the body is a %s, but the request is for %s", res.Type(), typ)
+	}
+	return res, nil
+}
+
+// Create stores body as a new resource of type typ with a server-assigned id.
+// An id in the body is ignored, as the spec requires.
+func (s *Service) Create(ctx context.Context, typ string, body []byte) (*fhir.Resource, error) {
+	if err := s.supported(typ, registry.Create); err != nil {
+		return nil, err
+	}
+	res, err := parse(typ, body)
+	if err != nil {
+		return nil, err
+	}
+	res.SetID(fhir.NewID())
+	var out *fhir.Resource
+	err = s.store.InTx(ctx, func(tx store.Store) error {
+		out, err = s.write(ctx, tx, res, 1, "POST")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Update stores body as the next version of typ/id, creating the resource
+// when it does not exist (update-as-create) or was deleted. ifMatch, when not
+// zero, is the version the client expects to replace. created reports
+// whether the resource came (back) into existence.
+func (s *Service) Update(ctx context.Context, typ, id string, body []byte, ifMatch int64) (out *fhir.Resource, created bool, err error) {
+	if err := s.supported(typ, registry.Update); err != nil {
+		return nil, false, err
+	}
+	if err := checkID(typ, id); err != nil {
+		return nil, false, err
+	}
+	res, err := parse(typ, body)
+	if err != nil {
+		return nil, false, err
+	}
+	switch bodyID := res.ID(); {
+	case bodyID == "":
+		return nil, false, fhirerr.New(fhirerr.Invalid, "required", typ+".id",
+			"the resource must carry its id (%q) for an update", id)
+	case bodyID != id:
+		return nil, false, fhirerr.Invalidf(typ+".id", "the id in the body (%q) does not match the id in the URL (%q)", bodyID, id)
+	}
+	err = s.retry(ctx, func(tx store.Store) error {
+		next, isNew, err := nextVersion(ctx, tx, typ, id, ifMatch)
+		if err != nil {
+			return err
+		}
+		out, err = s.write(ctx, tx, res, next, "PUT")
+		created = isNew
+		return err
+	})
+	return out, created, err
+}
+
+// Deleted describes the outcome of a delete.
+type Deleted struct {
+	Version int64 // the deletion's version; 0 when there was nothing to delete
+}
+
+// Delete marks typ/id deleted. Deleting what does not exist, or is already
+// deleted, succeeds without writing anything.
+func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (Deleted, error) {
+	if err := s.supported(typ, registry.Delete); err != nil {
+		return Deleted{}, err
+	}
+	if err := checkID(typ, id); err != nil {
+		return Deleted{}, err
+	}
+	var out Deleted
+	err := s.retry(ctx, func(tx store.Store) error {
+		out = Deleted{}
+		head, err := tx.Head(ctx, typ, id)
+		if fhirerr.Is(err, fhirerr.NotFound) {
+			if ifMatch != 0 {
+				return preconditionFailed(typ, id, ifMatch, 0)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ifMatch != 0 && ifMatch != head.Version {
+			return preconditionFailed(typ, id, ifMatch, head.Version)
+		}
+		if head.Deleted {
+			return nil
+		}
+		del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
+		if err := tx.Write(ctx, del); err != nil {
+			return err
+		}
+		out.Version = del.Version
+		return nil
+	})
+	return out, err
+}
+
+// History returns a page of history; typ and id narrow it (both may be empty).
+func (s *Service) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+	switch {
+	case q.ID != "":
+		if err := s.supported(q.Type, registry.HistoryInstance); err != nil {
+			return nil, err
+		}
+		if err := checkID(q.Type, q.ID); err != nil {
+			return nil, err
+		}
+	case q.Type != "":
+		if err := s.supported(q.Type, registry.HistoryType); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.History(ctx, q)
+}
+
+// nextVersion finds the version an update of typ/id will write and whether it
+// brings the resource (back) into existence, enforcing If-Match.
+func nextVersion(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (int64, bool, error) {
+	head, err := tx.Head(ctx, typ, id)
+	if fhirerr.Is(err, fhirerr.NotFound) {
+		if ifMatch != 0 {
+			return 0, false, preconditionFailed(typ, id, ifMatch, 0)
+		}
+		return 1, true, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	if ifMatch != 0 && ifMatch != head.Version {
+		return 0, false, preconditionFailed(typ, id, ifMatch, head.Version)
+	}
+	return head.Version + 1, head.Deleted, nil
+}
+
+func preconditionFailed(typ, id string, want, have int64) error {
+	if have == 0 {
+		return fhirerr.New(fhirerr.PreconditionFailed, "conflict", "",
+			"If-Match expects version %d of %s/%s, which does not exist", want, typ, id)
+	}
+	return fhirerr.New(fhirerr.PreconditionFailed, "conflict", "",
+		"If-Match expects version %d of %s/%s, but the current version is %d", want, typ, id, have)
+}
+
+// retry runs fn in a transaction, again from the start when it lost a race
+// with a concurrent writer of the same resource.
+func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = s.store.InTx(ctx, fn)
+		if !errors.Is(err, store.ErrVersionConflict) {
+			return err
+		}
+	}
+	return fhirerr.Wrap(fhirerr.Conflict, "conflict", err, "the resource is being changed by others; try again")
+}
+
+// write stamps res with its id's version and the time, checks its references
+// and stores it in tx.
+func (s *Service) write(ctx context.Context, tx store.Store, res *fhirjson.Resource, version int64, method string) (*fhir.Resource, error) {
+	out := &fhir.Resource{Type: res.Type(), ID: res.ID(), Version: version, LastUpdated: s.now(), Method: method}
+	res.SetVersion(out.VersionID(), out.LastUpdated)
+	body, err := res.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	out.Body = body
+	if err := s.checkReferences(ctx, tx, out); err != nil {
+		return nil, err
+	}
+	if err := tx.Write(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkReferences refuses references to served types on this server whose
+// targets do not exist. References elsewhere (other servers, contained
+// resources, types this server does not hold) are left alone.
+func (s *Service) checkReferences(ctx context.Context, tx store.Store, r *fhir.Resource) error {
+	tree, err := fhir.Decode(r.Body)
+	if err != nil {
+		return err
+	}
+	var local []fhir.Ref
+	for _, ref := range fhir.References(r.Type, tree, baseOf(ctx)) {
+		if _, served := s.registry.Lookup(ref.Type); served {
+			if ref.Type == r.Type && ref.ID == r.ID {
+				continue // a resource may refer to itself
+			}
+			local = append(local, ref)
+		}
+	}
+	missing, err := tx.Missing(ctx, local)
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	issues := make([]fhirerr.Issue, 0, len(missing))
+	for _, m := range missing {
+		issues = append(issues, fhirerr.Issue{Code: "not-found", Expression: m.Path,
+			Diagnostics: fmt.Sprintf("reference %q: %s does not exist on this server", m.Value, m.Target())})
+	}
+	return fhirerr.WithIssues(fhirerr.Invalid, issues)
+}
