@@ -1,8 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,18 +17,6 @@ type Ref struct {
 
 // Target is "Type/id".
 func (r Ref) Target() string { return r.Type + "/" + r.ID }
-
-// Decode parses resource JSON into a generic tree. Numbers stay json.Number so
-// decimals keep their precision.
-func Decode(body []byte) (map[string]any, error) {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("fhir.Decode: %w", err)
-	}
-	return m, nil
-}
 
 // References lists every Reference.reference in the tree of a resource of type
 // typ, contained resources included. base is this server's FHIR base URL

@@ -20,12 +20,12 @@ import (
 
 // server is a running sharedcare API over a fresh database.
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	url  string // FHIR base
 	http *httptest.Server
 }
 
-func newServer(t *testing.T, st *sqlstore.Store, maxBody int64) *server {
+func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 	t.Helper()
 	reg, err := registry.Load(api.FS)
 	if err != nil {
@@ -57,7 +57,7 @@ type reply struct {
 }
 
 // json decodes the body.
-func (r *reply) json(t *testing.T) map[string]any {
+func (r *reply) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -101,7 +101,7 @@ func (s *server) do(method, path, body string, headers ...string) *reply {
 }
 
 // mustStatus fails unless the reply has the status.
-func (r *reply) mustStatus(t *testing.T, want int) *reply {
+func (r *reply) mustStatus(t testing.TB, want int) *reply {
 	t.Helper()
 	if r.status != want {
 		t.Fatalf("status = %d, want %d; body:\n%s", r.status, want, r.body)
@@ -117,7 +117,7 @@ func (s *server) create(body string) string {
 	return r.json(s.t)["id"].(string)
 }
 
-func resourceType(t *testing.T, body string) string {
+func resourceType(t testing.TB, body string) string {
 	t.Helper()
 	var m struct{ ResourceType string }
 	if err := json.Unmarshal([]byte(body), &m); err != nil {

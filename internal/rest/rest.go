@@ -104,8 +104,9 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (*fhir.Resourc
 	return s.store.VRead(ctx, typ, id, v)
 }
 
-// parse validates a request body as a resource of type typ.
-func parse(typ string, body []byte) (*fhirjson.Resource, error) {
+// parse validates a request body as a resource of type typ and decodes it
+// for the server to stamp and store.
+func parse(typ string, body []byte) (*fhir.Document, error) {
 	res, err := fhirjson.Parse(body)
 	if err != nil {
 		var ve *fhirjson.ValidationError
@@ -121,7 +122,7 @@ func parse(typ string, body []byte) (*fhirjson.Resource, error) {
 	if res.Type() != typ {
 		return nil, fhirerr.Invalidf(res.Type(), "the body is a %s, but the request is for %s", res.Type(), typ)
 	}
-	return res, nil
+	return fhir.ParseDocument(body)
 }
 
 // Create stores body as a new resource of type typ with a server-assigned id.
@@ -284,15 +285,15 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 
 // write stamps res with its id's version and the time, checks its references
 // and stores it in tx.
-func (s *Service) write(ctx context.Context, tx store.Store, res *fhirjson.Resource, version int64, method string) (*fhir.Resource, error) {
-	out := &fhir.Resource{Type: res.Type(), ID: res.ID(), Version: version, LastUpdated: s.now(), Method: method}
-	res.SetVersion(out.VersionID(), out.LastUpdated)
-	body, err := res.Marshal()
+func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, version int64, method string) (*fhir.Resource, error) {
+	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
+	doc.SetVersion(version, out.LastUpdated)
+	body, err := doc.Marshal()
 	if err != nil {
 		return nil, err
 	}
 	out.Body = body
-	if err := s.checkReferences(ctx, tx, out); err != nil {
+	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc); err != nil {
 		return nil, err
 	}
 	if err := tx.Write(ctx, out); err != nil {
@@ -304,15 +305,11 @@ func (s *Service) write(ctx context.Context, tx store.Store, res *fhirjson.Resou
 // checkReferences refuses references to served types on this server whose
 // targets do not exist. References elsewhere (other servers, contained
 // resources, types this server does not hold) are left alone.
-func (s *Service) checkReferences(ctx context.Context, tx store.Store, r *fhir.Resource) error {
-	tree, err := fhir.Decode(r.Body)
-	if err != nil {
-		return err
-	}
+func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document) error {
 	var local []fhir.Ref
-	for _, ref := range fhir.References(r.Type, tree, baseOf(ctx)) {
+	for _, ref := range doc.References(baseOf(ctx)) {
 		if _, served := s.registry.Lookup(ref.Type); served {
-			if ref.Type == r.Type && ref.ID == r.ID {
+			if ref.Type == typ && ref.ID == id {
 				continue // a resource may refer to itself
 			}
 			local = append(local, ref)

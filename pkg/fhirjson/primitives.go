@@ -3,6 +3,7 @@ package fhirjson
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -18,6 +19,29 @@ var uriTypes = map[protoreflect.FullName]string{
 	"google.fhir.r4.core.Uri":       "uri",
 	"google.fhir.r4.core.Url":       "url",
 	"google.fhir.r4.core.Canonical": "canonical",
+}
+
+// mayHoldURI caches, per message type, whether a uri, url or canonical can
+// occur anywhere below it, so the walk skips the many subtrees that cannot.
+var mayHoldURI sync.Map // protoreflect.FullName → bool
+
+func holdsURI(md protoreflect.MessageDescriptor) bool {
+	if v, ok := mayHoldURI.Load(md.FullName()); ok {
+		return v.(bool)
+	}
+	mayHoldURI.Store(md.FullName(), true) // provisional answer for recursive types
+	found := false
+	if _, isURI := uriTypes[md.FullName()]; isURI || md.FullName() == "google.protobuf.Any" {
+		found = true
+	}
+	fields := md.Fields()
+	for i := 0; i < fields.Len() && !found; i++ {
+		if f := fields.Get(i); f.Kind() == protoreflect.MessageKind {
+			found = holdsURI(f.Message())
+		}
+	}
+	mayHoldURI.Store(md.FullName(), found)
+	return found
 }
 
 // checkPrimitives walks a parsed resource for primitive values the decoder
@@ -43,7 +67,7 @@ func checkPrimitives(msg protoreflect.Message, path string) []Issue {
 	transparent := proto.GetExtension(msg.Descriptor().Options(), apb.E_IsChoiceType).(bool) ||
 		msg.Descriptor().Name() == "ContainedResource"
 	msg.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Kind() != protoreflect.MessageKind {
+		if fd.Kind() != protoreflect.MessageKind || !holdsURI(fd.Message()) {
 			return true
 		}
 		child := path
