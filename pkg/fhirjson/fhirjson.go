@@ -106,8 +106,10 @@ func Parse(data []byte) (*Resource, error) {
 		return nil, &ValidationError{Issues: []Issue{{Code: "structure", Message: "no resource found"}}}
 	}
 	inner := cr.Get(fd).Message()
-	if issues := checkPrimitives(inner, string(inner.Descriptor().Name())); len(issues) > 0 {
-		return nil, &ValidationError{Issues: issues}
+	if mayHaveBadURI(data) {
+		if issues := checkPrimitives(inner, string(inner.Descriptor().Name())); len(issues) > 0 {
+			return nil, &ValidationError{Issues: issues}
+		}
 	}
 	return &Resource{contained: msg, inner: inner}, nil
 }
