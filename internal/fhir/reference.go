@@ -38,8 +38,8 @@ func walkRefs(path string, node any, base string, out *[]Ref) {
 			*out = append(*out, ref)
 		}
 		for k, v := range n {
-			if k == "reference" {
-				continue
+			if _, isString := v.(string); isString {
+				continue // Reference.reference itself, or another primitive
 			}
 			walkRefs(path+"."+k, v, base, out)
 		}

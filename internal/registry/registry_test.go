@@ -1,0 +1,73 @@
+package registry
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/sharedcare/sharedcare/api"
+)
+
+func TestLoadContract(t *testing.T) {
+	r, err := Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.Names()); n != 27 {
+		t.Errorf("%d types served, want 27", n)
+	}
+	obs, ok := r.Lookup("Observation")
+	if !ok {
+		t.Fatal("Observation not served")
+	}
+	tests := []struct {
+		name                         string
+		element                      string
+		summary, mandatory, element_ bool
+	}{
+		{"choice member", "valueQuantity", true, false, true},
+		{"plain member", "status", true, true, true},
+		{"non-summary", "note", false, false, true},
+		{"text is never summary", "text", false, false, true},
+		{"unknown", "favouriteColour", false, false, false},
+		{"choice by name", "value", false, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := obs.IsSummary(tt.element); got != tt.summary {
+				t.Errorf("IsSummary(%s) = %v", tt.element, got)
+			}
+			if got := obs.IsMandatory(tt.element); got != tt.mandatory {
+				t.Errorf("IsMandatory(%s) = %v", tt.element, got)
+			}
+			if got := obs.IsElement(tt.element); got != tt.element_ {
+				t.Errorf("IsElement(%s) = %v", tt.element, got)
+			}
+		})
+	}
+	if _, ok := r.Lookup("Medication"); ok {
+		t.Error("Medication is served, but is not in the contract")
+	}
+	p, _ := r.Lookup("Patient")
+	if e, ok := p.Element("birthDate"); !ok || e != "birthDate" {
+		t.Errorf("birthDate resolved to %q (a name ending in a type, Date, must not become a choice)", e)
+	}
+}
+
+func TestLoadRejectsBadContracts(t *testing.T) {
+	elements := `{"types":{"Patient":{"elements":["id"]}}}`
+	tests := []struct{ name, resources, elements, want string }{
+		{"duplicate type", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"},{"type":"Patient"}]}`, elements, "twice"},
+		{"unknown interaction", `{"resources":[{"type":"Patient","interactions":["teleport"]}]}`, elements, "teleport"},
+		{"no element data", `{"defaultInteractions":["read"],"resources":[{"type":"Goal"}]}`, elements, "Goal"},
+		{"broken JSON", `{`, elements, "resources.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"resources.json": {Data: []byte(tt.resources)}, "elements.json": {Data: []byte(tt.elements)}}
+			if _, err := Load(fsys); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load error = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
