@@ -307,7 +307,13 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 // resources, types this server does not hold) are left alone.
 func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document) error {
 	var local []fhir.Ref
+	var issues []fhirerr.Issue
 	for _, ref := range doc.References(baseOf(ctx)) {
+		if malformed(ref, s.registry) {
+			issues = append(issues, fhirerr.Issue{Code: "value", Expression: ref.Path,
+				Diagnostics: fmt.Sprintf("reference %q is not of the form Type/id (or Type/id/_history/version)", ref.Value)})
+			continue
+		}
 		if _, served := s.registry.Lookup(ref.Type); served {
 			if ref.Type == typ && ref.ID == id {
 				continue // a resource may refer to itself
@@ -315,14 +321,31 @@ func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id s
 			local = append(local, ref)
 		}
 	}
+	if len(issues) > 0 {
+		return fhirerr.WithIssues(fhirerr.Invalid, issues)
+	}
 	missing, err := tx.Missing(ctx, local)
 	if err != nil || len(missing) == 0 {
 		return err
 	}
-	issues := make([]fhirerr.Issue, 0, len(missing))
 	for _, m := range missing {
 		issues = append(issues, fhirerr.Issue{Code: "not-found", Expression: m.Path,
 			Diagnostics: fmt.Sprintf("reference %q: %s does not exist on this server", m.Value, m.Target())})
 	}
 	return fhirerr.WithIssues(fhirerr.Invalid, issues)
+}
+
+// malformed reports a reference that is meant to point at a served type on
+// this server (it starts with the type's name and has no scheme) but is not
+// a well-formed Type/id: it could never resolve, here or anywhere else.
+func malformed(ref fhir.Ref, reg *registry.Registry) bool {
+	if ref.Type != "" {
+		return !fhirjson.ValidID(ref.ID)
+	}
+	if strings.Contains(ref.Value, ":") || strings.HasPrefix(ref.Value, "#") {
+		return false
+	}
+	first, _, _ := strings.Cut(ref.Value, "/")
+	_, served := reg.Lookup(first)
+	return served
 }

@@ -106,10 +106,13 @@ func Parse(data []byte) (*Resource, error) {
 		return nil, &ValidationError{Issues: []Issue{{Code: "structure", Message: "no resource found"}}}
 	}
 	inner := cr.Get(fd).Message()
-	if mayHaveBadURI(data) {
-		if issues := checkPrimitives(inner, string(inner.Descriptor().Name())); len(issues) > 0 {
-			return nil, &ValidationError{Issues: issues}
-		}
+	typ := string(inner.Descriptor().Name())
+	issues, suspectURI := lint(data, typ)
+	if suspectURI {
+		issues = append(issues, checkPrimitives(inner, typ)...)
+	}
+	if len(issues) > 0 {
+		return nil, &ValidationError{Issues: issues}
 	}
 	return &Resource{contained: msg, inner: inner}, nil
 }

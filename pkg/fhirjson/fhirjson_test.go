@@ -30,6 +30,15 @@ func TestParseRejects(t *testing.T) {
 		{"uri with space", `{"resourceType":"Patient","identifier":[{"system":"has space","value":"1"}]}`, []Issue{{Code: "value", Path: "Patient.identifier[0].system"}}},
 		{"uri with space in a choice", `{"resourceType":"Patient","extension":[{"url":"http://x","valueUri":"a b"}]}`, []Issue{{Code: "value", Path: "Patient.extension[0].value"}}},
 		{"canonical with space in contained", `{"resourceType":"Patient","contained":[{"resourceType":"Practitioner","id":"p","meta":{"profile":["http://x y"]}}]}`, []Issue{{Code: "value", Path: "Patient.contained[0].meta.profile[0]"}}},
+		{"empty array", `{"resourceType":"Patient","name":[{"given":[]}]}`, []Issue{{Code: "structure", Path: "Patient.name[0].given"}}},
+		{"empty string", `{"resourceType":"Patient","name":[{"text":"x"},{"text":""}]}`, []Issue{{Code: "value", Path: "Patient.name[1].text"}}},
+		{"duplicate member", `{"resourceType":"Patient","gender":"male","gender":"female"}`, []Issue{{Code: "structure", Path: "Patient.gender"}}},
+		{"narrative script", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><script>alert(1)</script></div>"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
+		{"narrative event handler", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p onclick=\"x()\">hi</p></div>"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
+		{"narrative script URL", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a href=\" JavaScript:x()\">hi</a></div>"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
+		{"narrative without namespace", `{"resourceType":"Patient","text":{"status":"generated","div":"<div>hi</div>"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
+		{"narrative not XML", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>hi</div>"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
+		{"narrative text outside the div", `{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">a</div>b"}}`, []Issue{{Code: "value", Path: "Patient.text.div"}}},
 		{"unknown type", `{"resourceType":"Foo"}`, []Issue{{Code: "not-supported", Path: "Foo"}}},
 		{"too deep", `{"resourceType":"Patient","extension":` + strings.Repeat(`[{"extension":`, 40) + `[]` + strings.Repeat(`}]`, 40) + `}`, []Issue{{Code: "structure"}}},
 	}
@@ -74,6 +83,19 @@ func TestParseSetMarshal(t *testing.T) {
 		`"_status":{"extension":[{"url":"http://e","valueBoolean":true}]},"code":{"text":"x"},"status":"final","valueQuantity":{"value":1.50}}`
 	if diff := cmp.Diff(want, string(got)); diff != "" {
 		t.Errorf("Marshal mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseAccepts(t *testing.T) {
+	for _, in := range []string{
+		`{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p style=\"color:red\">Ann&nbsp;<b>Jones</b></p><table><tr><td>1</td></tr></table><img src=\"#photo\"/></div>"}}`,
+		`{"resourceType":"Patient","name":[{"given":["Ann"],"_given":[{"extension":[{"url":"http://x","valueString":"y"}]}]}]}`,
+		`{"resourceType":"Patient","identifier":[{"value":"a b","system":"http://x"}],"name":[{"text":"Ann Jones"}]}`,
+		`{"resourceType":"Patient","extension":[{"url":"http://x","valueString":"a b"}]}`,
+	} {
+		if _, err := Parse([]byte(in)); err != nil {
+			t.Errorf("Parse(%s) = %v, want success", in, err)
+		}
 	}
 }
 
