@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // Interaction codes of CapabilityStatement.rest.resource.interaction.
@@ -32,8 +34,9 @@ var knownInteractions = map[string]bool{Read: true, VRead: true, Update: true, P
 // Registry is the set of served resource types. It is immutable once loaded
 // and safe for concurrent use.
 type Registry struct {
-	types map[string]*Type
-	names []string // sorted
+	types  map[string]*Type
+	names  []string // sorted
+	params *search.Params
 }
 
 // Type is one served resource type.
@@ -63,7 +66,8 @@ type elementsFile struct {
 	} `json:"types"`
 }
 
-// Load builds the registry from resources.json and elements.json in fsys.
+// Load builds the registry from resources.json, elements.json and
+// search-parameters.json in fsys.
 func Load(fsys fs.FS) (*Registry, error) {
 	var rf resourcesFile
 	if err := readJSON(fsys, "resources.json", &rf); err != nil {
@@ -98,8 +102,21 @@ func Load(fsys fs.FS) (*Registry, error) {
 		r.names = append(r.names, t.Name)
 	}
 	sort.Strings(r.names)
+	params, err := search.LoadParams(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("registry.Load: %w", err)
+	}
+	for _, typ := range params.Types() {
+		if _, ok := r.types[typ]; !ok {
+			return nil, fmt.Errorf("registry.Load: search parameters for %s, which is not served", typ)
+		}
+	}
+	r.params = params
 	return r, nil
 }
+
+// Params returns the search parameters of every served type.
+func (r *Registry) Params() *search.Params { return r.params }
 
 func readJSON(fsys fs.FS, name string, v any) error {
 	b, err := fs.ReadFile(fsys, name)

@@ -56,15 +56,23 @@ func TestLoadContract(t *testing.T) {
 
 func TestLoadRejectsBadContracts(t *testing.T) {
 	elements := `{"types":{"Patient":{"elements":["id"]}}}`
-	tests := []struct{ name, resources, elements, want string }{
-		{"duplicate type", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"},{"type":"Patient"}]}`, elements, "twice"},
-		{"unknown interaction", `{"resources":[{"type":"Patient","interactions":["teleport"]}]}`, elements, "teleport"},
-		{"no element data", `{"defaultInteractions":["read"],"resources":[{"type":"Goal"}]}`, elements, "Goal"},
-		{"broken JSON", `{`, elements, "resources.json"},
+	tests := []struct{ name, resources, elements, want, params string }{
+		{"duplicate type", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"},{"type":"Patient"}]}`, elements, "twice", ""},
+		{"unknown interaction", `{"resources":[{"type":"Patient","interactions":["teleport"]}]}`, elements, "teleport", ""},
+		{"no element data", `{"defaultInteractions":["read"],"resources":[{"type":"Goal"}]}`, elements, "Goal", ""},
+		{"broken JSON", `{`, elements, "resources.json", ""},
+		{"parameters of an unserved type", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"}]}`, elements, "not served",
+			`{"types":{"Goal":[{"code":"status","type":"token","expression":"Goal.lifecycleStatus"}]}}`},
+		{"expression outside the FHIRPath subset", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"}]}`, elements, "unsupported",
+			`{"types":{"Patient":[{"code":"x","type":"token","expression":"Patient.name.select(given)"}]}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fsys := fstest.MapFS{"resources.json": {Data: []byte(tt.resources)}, "elements.json": {Data: []byte(tt.elements)}}
+			if tt.params == "" {
+				tt.params = `{"types":{}}`
+			}
+			fsys := fstest.MapFS{"resources.json": {Data: []byte(tt.resources)}, "elements.json": {Data: []byte(tt.elements)},
+				"search-parameters.json": {Data: []byte(tt.params)}}
 			if _, err := Load(fsys); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Load error = %v, want one mentioning %q", err, tt.want)
 			}

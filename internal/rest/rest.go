@@ -215,7 +215,7 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (De
 			return nil
 		}
 		del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
-		if err := tx.Write(ctx, del); err != nil {
+		if err := tx.Write(ctx, del, nil); err != nil {
 			return err
 		}
 		out.Version = del.Version
@@ -296,7 +296,7 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc); err != nil {
 		return nil, err
 	}
-	if err := tx.Write(ctx, out); err != nil {
+	if err := tx.Write(ctx, out, s.registry.Params().Index(out.Type, doc.Tree())); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -80,6 +80,20 @@ func Compile(expr string) (*Path, error) {
 func (p *Path) String() string { return p.expr }
 
 func compileTerm(s string) (term, error) {
+	if inner, rest, ok := group(s); ok && len(splitTop(inner, '|')) == 1 && !strings.Contains(inner, " as ") {
+		t, err := compileTerm(inner) // (Goal.start.ofType(date)), (X.ofType(CodeableConcept)).text
+		if err != nil || rest == "" {
+			return t, err
+		}
+		for _, part := range splitTop(rest, '.')[1:] {
+			st, err := compileStep(part)
+			if err != nil {
+				return term{}, err
+			}
+			t.steps = append(t.steps, st)
+		}
+		return t, nil
+	}
 	if m := asForm.FindStringSubmatch(s); m != nil { // (Observation.value as Quantity)
 		t, err := compileTerm(m[1])
 		if err != nil {
@@ -126,6 +140,31 @@ func compileStep(s string) (step, error) {
 		}
 	}
 	return step{}, fmt.Errorf("unsupported step %q", s)
+}
+
+// group splits "(inner).rest" (or "(inner)") at the parenthesis that closes
+// the leading group; rest is "" or starts with ".".
+func group(s string) (inner, rest string, ok bool) {
+	if !strings.HasPrefix(s, "(") {
+		return "", "", false
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				rest = s[i+1:]
+				if rest != "" && !strings.HasPrefix(rest, ".") {
+					return "", "", false
+				}
+				return s[1:i], rest, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // splitTop splits s at sep outside parentheses and quotes.
@@ -193,7 +232,9 @@ func (st step) apply(in []Node) []Node {
 		case stepChild:
 			out = appendChildren(out, n, st.name)
 		case stepAs:
-			if strings.EqualFold(n.Type, st.name) {
+			// A choice element knows its type; any other element has one
+			// declared type, which the definitions only ever name correctly.
+			if n.Type == "" || strings.EqualFold(n.Type, st.name) {
 				out = append(out, n)
 			}
 		case stepWhereResolveIs:

@@ -42,6 +42,8 @@ func TestEval(t *testing.T) {
 		{"Observation.value.as(Quantity)", obs, []Node{{Value: obs["valueQuantity"], Type: "Quantity"}}},
 		{"(Observation.value as Quantity)", obs, []Node{{Value: obs["valueQuantity"], Type: "Quantity"}}},
 		{"Observation.value.as(string)", obs, nil},
+		{"(Observation.value.ofType(Quantity))", obs, []Node{{Value: obs["valueQuantity"], Type: "Quantity"}}},
+		{"(Observation.code.ofType(CodeableConcept)).text", obs, []Node{{Value: "Hb"}}},
 		{"Observation.effective", obs, []Node{{Value: obs["effectivePeriod"], Type: "Period"}}},
 		{"Observation.component.value.as(string)", obs, []Node{{Value: "x", Type: "string"}}},
 		{"Patient.status | Observation.status", obs, []Node{{Value: "final"}}},
@@ -129,7 +131,7 @@ func TestExtract(t *testing.T) {
 	pat := tree(t, `{"resourceType":"Patient","name":[{"family":"Müller","given":["Zoë","Ann"]}],
 		"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}]}`)
 	name, _ := Compile("Patient.name")
-	if diff := cmp.Diff([]string{"muller", "zoe", "ann"}, Extract("string", name.Eval(pat)).Strings); diff != "" {
+	if diff := cmp.Diff([]Text{{"Müller", "muller"}, {"Zoë", "zoe"}, {"Ann", "ann"}}, Extract("string", name.Eval(pat)).Strings); diff != "" {
 		t.Errorf("HumanName strings (-want +got):\n%s", diff)
 	}
 	id, _ := Compile("Patient.identifier")

@@ -38,9 +38,15 @@ type Number struct {
 	System, Code     string
 }
 
+// Text is a string index entry: as written, and normalised for the default
+// case- and accent-insensitive match.
+type Text struct {
+	Exact, Norm string
+}
+
 // Values is every index entry one parameter yields for one resource.
 type Values struct {
-	Strings    []string // normalised: lower case, accents removed
+	Strings    []Text
 	Tokens     []Token
 	References []Reference
 	Dates      []DateRange
@@ -85,21 +91,23 @@ func Normalize(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(out)), " ")
 }
 
-func appendStrings(out []string, n Node) []string {
+func text(s string) Text { return Text{Exact: s, Norm: Normalize(s)} }
+
+func appendStrings(out []Text, n Node) []Text {
 	switch v := n.Value.(type) {
 	case string:
-		return append(out, Normalize(v))
+		return append(out, text(v))
 	case map[string]any:
 		// HumanName, Address and the like: every string part is searchable.
 		for _, k := range []string{"text", "family", "given", "prefix", "suffix", "line", "city", "district",
 			"state", "postalCode", "country", "value", "display"} {
 			switch p := v[k].(type) {
 			case string:
-				out = append(out, Normalize(p))
+				out = append(out, text(p))
 			case []any:
 				for _, e := range p {
 					if s, ok := e.(string); ok {
-						out = append(out, Normalize(s))
+						out = append(out, text(s))
 					}
 				}
 			}
@@ -297,3 +305,5 @@ func numberRange(n json.Number) (Number, bool) {
 	}
 	return Number{Value: f, Low: f - half, High: f + half}, true
 }
+
+func jsonNumber(s string) json.Number { return json.Number(s) }

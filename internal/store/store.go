@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // ErrVersionConflict reports that another writer stored a version of the same
@@ -33,11 +34,15 @@ type Store interface {
 	// sequences of concurrent writers queue rather than conflict.
 	Head(ctx context.Context, typ, id string) (*fhir.Resource, error)
 
-	// Write stores r as the resource's next version. r.Version must be one
-	// more than the current version (1 for a new resource); otherwise, or when
-	// a concurrent writer got there first, it fails with ErrVersionConflict.
+	// Write stores r as the resource's next version and replaces its search
+	// index with index (a deletion clears it). r.Version must be one more
+	// than the current version (1 for a new resource); otherwise, or when a
+	// concurrent writer got there first, it fails with ErrVersionConflict.
 	// r.Method says which interaction wrote it (POST, PUT, PATCH, DELETE).
-	Write(ctx context.Context, r *fhir.Resource) error
+	Write(ctx context.Context, r *fhir.Resource, index []search.Entry) error
+
+	// Search returns one page of the current, undeleted resources matching q.
+	Search(ctx context.Context, q *search.Query) (*SearchPage, error)
 
 	// Missing returns the refs whose target does not exist or is deleted.
 	Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error)
@@ -67,6 +72,13 @@ type HistoryQuery struct {
 	// Before is the cursor of the next page: only versions written before
 	// the one with this sequence number. Zero starts at the newest.
 	Before int64
+}
+
+// SearchPage is one page of search results.
+type SearchPage struct {
+	Resources []*fhir.Resource
+	Total     int    // all matches across pages; -1 when not counted (_total=none)
+	Next      string // cursor of the next page; "" on the last page
 }
 
 // HistoryPage is one page of history.

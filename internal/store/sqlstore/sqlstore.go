@@ -21,6 +21,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 )
 
@@ -214,9 +215,9 @@ func gone(typ, id string, version int64) error {
 
 // Write stores the next version of a resource, current row and history row
 // in one transaction.
-func (s *Store) Write(ctx context.Context, r *fhir.Resource) error {
+func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entry) error {
 	if !s.inTx {
-		return s.InTx(ctx, func(tx store.Store) error { return tx.Write(ctx, r) })
+		return s.InTx(ctx, func(tx store.Store) error { return tx.Write(ctx, r, index) })
 	}
 	db := s.conn(ctx)
 	lastUpdated := r.LastUpdated.UnixMicro()
@@ -242,6 +243,9 @@ func (s *Store) Write(ctx context.Context, r *fhir.Resource) error {
 		r.Type, r.ID, r.Version, lastUpdated, r.Method, body).Error
 	if err != nil {
 		return fmt.Errorf("sqlstore.Write %s/%s history: %w", r.Type, r.ID, s.translate(err))
+	}
+	if err := s.replaceIndex(ctx, r.Type, r.ID, r.Version > 1, index); err != nil {
+		return fmt.Errorf("sqlstore.Write %s/%s index: %w", r.Type, r.ID, err)
 	}
 	return nil
 }

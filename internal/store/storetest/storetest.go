@@ -56,7 +56,7 @@ func deletion(typ, id string, v int64, at time.Time) *fhir.Resource {
 
 func mustWrite(t *testing.T, s store.Store, r *fhir.Resource) {
 	t.Helper()
-	if err := s.Write(context.Background(), r); err != nil {
+	if err := s.Write(context.Background(), r, nil); err != nil {
 		t.Fatalf("Write %s/%s v%d: %v", r.Type, r.ID, r.Version, err)
 	}
 }
@@ -111,7 +111,7 @@ func testWriteConflicts(t *testing.T, s store.Store) {
 		version("Patient", "p", 1, t0, `{"again":true}`), // create of an existing id
 		version("Patient", "p", 3, t0, `{}`),             // skipping a version
 	} {
-		if err := s.Write(context.Background(), r); !errors.Is(err, store.ErrVersionConflict) {
+		if err := s.Write(context.Background(), r, nil); !errors.Is(err, store.ErrVersionConflict) {
 			t.Errorf("Write v%d = %v, want ErrVersionConflict", r.Version, err)
 		}
 	}
@@ -281,10 +281,10 @@ func testTxRollback(t *testing.T, s store.Store) {
 	}
 	// A committed transaction keeps both writes.
 	err = s.InTx(ctx, func(tx store.Store) error {
-		if err := tx.Write(ctx, version("Patient", "a", 1, t0, `{}`)); err != nil {
+		if err := tx.Write(ctx, version("Patient", "a", 1, t0, `{}`), nil); err != nil {
 			return err
 		}
-		return tx.Write(ctx, version("Patient", "b", 1, t0, `{}`))
+		return tx.Write(ctx, version("Patient", "b", 1, t0, `{}`), nil)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -307,7 +307,7 @@ func writeNext(ctx context.Context, s store.Store, typ, id, body string) (int64,
 			} else if !fhirerr.Is(err, fhirerr.NotFound) {
 				return err
 			}
-			return tx.Write(ctx, version(typ, id, v, fhir.Now(), body))
+			return tx.Write(ctx, version(typ, id, v, fhir.Now(), body), nil)
 		})
 		if !errors.Is(err, store.ErrVersionConflict) {
 			return v, err
@@ -371,7 +371,7 @@ func testConcurrentCreates(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				if err := s.Write(ctx, version("Patient", fmt.Sprintf("%d-%d", w, i), 1, fhir.Now(), `{}`)); err != nil {
+				if err := s.Write(ctx, version("Patient", fmt.Sprintf("%d-%d", w, i), 1, fhir.Now(), `{}`), nil); err != nil {
 					mu.Lock()
 					failures = append(failures, err)
 					mu.Unlock()

@@ -1,0 +1,158 @@
+package search
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+)
+
+// Param is one search parameter of one resource type.
+type Param struct {
+	Code        string      `json:"code"`
+	URL         string      `json:"url"`
+	Type        string      `json:"type"` // number, date, string, token, reference, composite, quantity, uri, special
+	Expression  string      `json:"expression"`
+	Target      []string    `json:"target"`
+	Modifier    []string    `json:"modifier"`
+	Comparator  []string    `json:"comparator"`
+	MultipleOr  *bool       `json:"multipleOr"`
+	MultipleAnd *bool       `json:"multipleAnd"`
+	Component   []Component `json:"component"`
+	Description string      `json:"description"`
+
+	Path *Path `json:"-"` // the compiled Expression; nil when it has none
+}
+
+// Component is one part of a composite parameter.
+type Component struct {
+	Definition string `json:"definition"`
+	Expression string `json:"expression"`
+}
+
+// Params are the search parameters of every type, by type and code.
+type Params struct {
+	byType map[string]map[string]*Param
+	common map[string]*Param
+}
+
+type paramsFile struct {
+	Common []*Param            `json:"common"`
+	Types  map[string][]*Param `json:"types"`
+}
+
+// LoadParams reads search-parameters.json from fsys and compiles every
+// expression; an expression outside the supported FHIRPath subset is an error.
+func LoadParams(fsys fs.FS) (*Params, error) {
+	b, err := fs.ReadFile(fsys, "search-parameters.json")
+	if err != nil {
+		return nil, fmt.Errorf("search.LoadParams: %w", err)
+	}
+	var f paramsFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("search.LoadParams: %w", err)
+	}
+	ps := &Params{byType: map[string]map[string]*Param{}, common: map[string]*Param{}}
+	compile := func(p *Param) error {
+		if p.Expression == "" {
+			return nil
+		}
+		path, err := Compile(p.Expression)
+		if err != nil {
+			return fmt.Errorf("search.LoadParams %s: %w", p.URL, err)
+		}
+		p.Path = path
+		return nil
+	}
+	for _, p := range f.Common {
+		if err := compile(p); err != nil {
+			return nil, err
+		}
+		ps.common[p.Code] = p
+	}
+	for typ, list := range f.Types {
+		m := map[string]*Param{}
+		for _, p := range list {
+			if err := compile(p); err != nil {
+				return nil, err
+			}
+			if _, dup := m[p.Code]; dup {
+				return nil, fmt.Errorf("search.LoadParams: %s has two parameters named %s", typ, p.Code)
+			}
+			m[p.Code] = p
+		}
+		ps.byType[typ] = m
+	}
+	return ps, nil
+}
+
+// Lookup finds a parameter of typ by code, type-specific ones first.
+func (ps *Params) Lookup(typ, code string) (*Param, bool) {
+	if p, ok := ps.byType[typ][code]; ok {
+		return p, true
+	}
+	p, ok := ps.common[code]
+	return p, ok
+}
+
+// ForType lists the type-specific parameters of typ, by code.
+func (ps *Params) ForType(typ string) []*Param {
+	out := make([]*Param, 0, len(ps.byType[typ]))
+	for _, p := range ps.byType[typ] {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// Types lists the types that have parameters.
+func (ps *Params) Types() []string {
+	out := make([]string, 0, len(ps.byType))
+	for t := range ps.byType {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Entry is the index values of one parameter for one resource.
+type Entry struct {
+	Param string
+	Values
+}
+
+// notIndexed are the parameters answered without index rows: _id and
+// _lastUpdated from the resources table itself; _text, _content, _query and
+// _has are special (not supported, or resolved through other indexes).
+var notIndexed = map[string]bool{"_id": true, "_lastUpdated": true, "_text": true, "_content": true, "_query": true}
+
+// Index computes every index entry of a resource of type typ: its
+// type-specific parameters and the common ones (_tag, _profile, _security,
+// _source). Composite parameters are answered from their components' entries.
+func (ps *Params) Index(typ string, tree map[string]any) []Entry {
+	var out []Entry
+	add := func(p *Param) {
+		if p.Path == nil || p.Type == "composite" || p.Type == "special" || notIndexed[p.Code] {
+			return
+		}
+		if v := Extract(p.Type, p.Path.Eval(tree)); !v.empty() {
+			out = append(out, Entry{Param: p.Code, Values: v})
+		}
+	}
+	for _, p := range ps.ForType(typ) {
+		add(p)
+	}
+	codes := make([]string, 0, len(ps.common))
+	for c := range ps.common {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		add(ps.common[c])
+	}
+	return out
+}
+
+func (v Values) empty() bool {
+	return len(v.Strings)+len(v.Tokens)+len(v.References)+len(v.Dates)+len(v.Numbers)+len(v.URIs) == 0
+}

@@ -1,0 +1,97 @@
+package search
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sharedcare/sharedcare/api"
+)
+
+// TestParamsCompile: every definition the project ships loads, and every
+// expression compiles with the FHIRPath subset.
+func TestParamsCompile(t *testing.T) {
+	ps, err := LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ps.Types()); n != 26 { // Binary has only the common parameters
+		t.Errorf("parameters for %d types, want 26", n)
+	}
+	for _, code := range []string{"_id", "_lastUpdated", "_tag", "_profile", "_security", "_source"} {
+		if _, ok := ps.Lookup("Patient", code); !ok {
+			t.Errorf("common parameter %s missing", code)
+		}
+	}
+	p, ok := ps.Lookup("CarePlan", "patient")
+	if !ok || p.Type != "reference" || p.Path == nil {
+		t.Fatalf("CarePlan.patient = %+v", p)
+	}
+}
+
+// TestParamsMatchSpec cross-checks the shipped definitions against the R4
+// specification's SearchParameter bundle in ../shared/fhir-r4: every
+// parameter of every served type is present with the same type and targets.
+func TestParamsMatchSpec(t *testing.T) {
+	specFile := filepath.Join("..", "..", "..", "shared", "fhir-r4", "search-parameters.json")
+	b, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Skipf("R4 specification data not present: %v", err)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource struct {
+				Code, Type string
+				Base       []string
+				Target     []string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, typ := range ps.Types() {
+		served[typ] = true
+	}
+	checked := 0
+	for _, e := range bundle.Entry {
+		sp := e.Resource
+		for _, base := range sp.Base {
+			if base == "Resource" || base == "DomainResource" {
+				if _, ok := ps.common[sp.Code]; !ok {
+					t.Errorf("common parameter %s missing", sp.Code)
+				}
+				continue
+			}
+			if !served[base] {
+				continue
+			}
+			checked++
+			got, ok := ps.byType[base][sp.Code]
+			if !ok {
+				t.Errorf("%s: parameter %s (%s) missing", base, sp.Code, sp.Type)
+				continue
+			}
+			if got.Type != sp.Type {
+				t.Errorf("%s.%s: type %s, spec says %s", base, sp.Code, got.Type, sp.Type)
+			}
+			want := append([]string(nil), sp.Target...)
+			sort.Strings(want)
+			if diff := cmp.Diff(want, got.Target, cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })); diff != "" {
+				t.Errorf("%s.%s targets (-spec +shipped):\n%s", base, sp.Code, diff)
+			}
+		}
+	}
+	if checked < 300 {
+		t.Errorf("only %d parameters cross-checked", checked)
+	}
+}

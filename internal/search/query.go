@@ -1,0 +1,318 @@
+package search
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+// Query is a parsed search over the resources of one type: those satisfying
+// every Clause (repeated parameters AND), newest first unless sorted.
+type Query struct {
+	Type    string
+	Clauses []Clause
+	Sort    []SortKey
+	Count   int
+	Cursor  string // opaque keyset cursor from a next link; "" for the first page
+	Total   string // "none", "estimate" or "accurate"
+	Ignored []string
+}
+
+// Clause is one parameter occurrence: satisfied when any of its predicates
+// is (comma-separated values OR). Not negates the whole clause (:not).
+type Clause struct {
+	Param    string
+	Type     string // the parameter's type, or "_id" / "_lastUpdated"
+	Modifier string
+	Missing  *bool // :missing=true|false: the predicates are unused
+	Not      bool
+	Preds    []Pred
+}
+
+// Pred is one value of a clause, already interpreted for its type.
+type Pred struct {
+	Prefix string // eq ne gt lt ge le sa eb ap (date, number, quantity)
+
+	Text string // string, :text, uri: the normalised (or exact) text
+
+	System    string // token, quantity
+	HasSystem bool   // "system|code" or "|code" (empty system) was given
+	Code      string
+
+	RefType, RefID, URL string // reference
+
+	Low, High int64 // date: [Low, High) in Unix microseconds
+
+	Number, NumLow, NumHigh float64 // number, quantity: value and precision range
+}
+
+// SortKey is one _sort key.
+type SortKey struct {
+	Param string // _lastUpdated or _id
+	Desc  bool
+}
+
+// resultParams control the result rather than select resources.
+var resultParams = map[string]bool{"_count": true, "_sort": true, "_total": true, "_summary": true,
+	"_elements": true, "_format": true, "_pretty": true, "_cursor": true, "_include": true, "_revinclude": true,
+	"_contained": true, "_containedType": true}
+
+// MaxCount bounds a page.
+const MaxCount = 1000
+
+// Parse reads a search request for typ. Unknown parameters are ignored and
+// listed in Ignored, or refused when strict (Prefer: handling=strict).
+// Malformed values fail with an Invalid error naming the parameter.
+func (ps *Params) Parse(typ string, values url.Values, strict bool) (*Query, error) {
+	q := &Query{Type: typ, Count: 20, Total: "accurate"}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, raw := range values[name] {
+			if err := ps.parseOne(q, name, raw, strict); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return q, nil
+}
+
+func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
+	switch name {
+	case "_count":
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			return invalid(name, "%q is not a non-negative integer", raw)
+		}
+		q.Count = min(n, MaxCount)
+		return nil
+	case "_total":
+		if raw != "none" && raw != "estimate" && raw != "accurate" {
+			return invalid(name, "%q: use none, estimate or accurate", raw)
+		}
+		q.Total = raw
+		return nil
+	case "_sort":
+		for _, key := range strings.Split(raw, ",") {
+			k := SortKey{Param: strings.TrimPrefix(key, "-"), Desc: strings.HasPrefix(key, "-")}
+			if k.Param != "_lastUpdated" && k.Param != "_id" {
+				return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "_sort=%s: sorting is supported on _lastUpdated and _id", key)
+			}
+			q.Sort = append(q.Sort, k)
+		}
+		return nil
+	case "_cursor":
+		q.Cursor = raw
+		return nil
+	}
+	if resultParams[name] {
+		if name == "_include" || name == "_revinclude" {
+			return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "%s is not supported yet", name)
+		}
+		return nil // handled by the caller (_summary, _elements, _format, _pretty)
+	}
+	code, modifier, _ := strings.Cut(name, ":")
+	c := Clause{Param: code, Modifier: modifier}
+	switch code {
+	case "_id":
+		c.Type = "_id"
+	case "_lastUpdated":
+		c.Type = "_lastUpdated"
+	default:
+		p, ok := ps.Lookup(q.Type, code)
+		if !ok || p.Path == nil || notIndexed[code] || p.Type == "composite" || p.Type == "special" ||
+			strings.Contains(code, ".") {
+			if strict {
+				return fhirerr.New(fhirerr.Invalid, "not-supported", "", "unknown or unsupported search parameter %q for %s", name, q.Type)
+			}
+			q.Ignored = append(q.Ignored, name)
+			return nil
+		}
+		c.Type = p.Type
+	}
+	if modifier == "missing" {
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return invalid(name, "%q: use true or false", raw)
+		}
+		c.Missing = &b
+		q.Clauses = append(q.Clauses, c)
+		return nil
+	}
+	if err := checkModifier(c.Type, modifier, name, ps, q.Type); err != nil {
+		return err
+	}
+	c.Not = modifier == "not"
+	for _, v := range splitValues(raw) {
+		pred, err := parsePred(c, v, name)
+		if err != nil {
+			return err
+		}
+		c.Preds = append(c.Preds, pred)
+	}
+	if len(c.Preds) == 0 {
+		return nil // an empty value selects nothing: ignore the parameter, as the spec allows
+	}
+	q.Clauses = append(q.Clauses, c)
+	return nil
+}
+
+func invalid(param, format string, args ...any) error {
+	return fhirerr.New(fhirerr.Invalid, "invalid", "", "search parameter %s: %s", param, fmt.Sprintf(format, args...))
+}
+
+// modifiers allowed per parameter type (besides :missing, allowed on all).
+var modifiers = map[string]map[string]bool{
+	"string":       {"": true, "exact": true, "contains": true},
+	"token":        {"": true, "not": true, "text": true},
+	"reference":    {"": true},
+	"date":         {"": true},
+	"number":       {"": true},
+	"quantity":     {"": true},
+	"uri":          {"": true, "below": true, "above": true},
+	"_id":          {"": true},
+	"_lastUpdated": {"": true},
+}
+
+func checkModifier(typ, modifier, name string, ps *Params, resType string) error {
+	if modifiers[typ][modifier] {
+		return nil
+	}
+	if typ == "reference" && modifier != "" && modifier[0] >= 'A' && modifier[0] <= 'Z' {
+		return nil // :Patient — a resource type
+	}
+	if modifier == "identifier" || modifier == "of-type" || modifier == "in" || modifier == "not-in" ||
+		modifier == "above" || modifier == "below" || modifier == "iterate" {
+		return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "search parameter %s: the :%s modifier is not supported yet", name, modifier)
+	}
+	return invalid(name, "the :%s modifier does not apply to a %s parameter", modifier, typ)
+}
+
+// splitValues splits at commas not escaped with a backslash, and unescapes.
+func splitValues(raw string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(raw); i++ {
+		switch {
+		case raw[i] == '\\' && i+1 < len(raw):
+			cur.WriteByte(raw[i+1])
+			i++
+		case raw[i] == ',':
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+			}
+			cur.Reset()
+		default:
+			cur.WriteByte(raw[i])
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+var prefixes = map[string]bool{"eq": true, "ne": true, "gt": true, "lt": true, "ge": true, "le": true, "sa": true, "eb": true, "ap": true}
+
+func cutPrefix(v string) (string, string) {
+	if len(v) > 2 && prefixes[v[:2]] {
+		return v[:2], v[2:]
+	}
+	return "eq", v
+}
+
+func parsePred(c Clause, v, name string) (Pred, error) {
+	switch c.Type {
+	case "string":
+		if c.Modifier == "exact" {
+			return Pred{Text: v}, nil
+		}
+		return Pred{Text: Normalize(v)}, nil
+	case "_id":
+		return Pred{Code: v}, nil
+	case "token":
+		if c.Modifier == "text" {
+			return Pred{Text: Normalize(v)}, nil
+		}
+		if sys, code, ok := strings.Cut(v, "|"); ok {
+			return Pred{System: sys, HasSystem: true, Code: code}, nil
+		}
+		return Pred{Code: v}, nil
+	case "uri":
+		return Pred{Text: v}, nil
+	case "reference":
+		return parseReference(c, v, name)
+	case "date", "_lastUpdated":
+		prefix, rest := cutPrefix(v)
+		r, ok := ParseDateRange(strings.ReplaceAll(rest, " ", "+"))
+		if !ok {
+			return Pred{}, invalid(name, "%q is not a FHIR date, dateTime or instant (with an optional prefix such as ge)", v)
+		}
+		if prefix == "ap" { // within 10% of the gap between the value and now, as the spec suggests
+			gap := now().UnixMicro() - r.Low
+			if gap < 0 {
+				gap = -gap
+			}
+			gap = max(gap/10, int64(24*time.Hour/time.Microsecond))
+			r.Low, r.High = r.Low-gap, r.High+gap
+		}
+		return Pred{Prefix: prefix, Low: r.Low, High: r.High}, nil
+	case "number", "quantity":
+		prefix, rest := cutPrefix(v)
+		numText, unit, _ := strings.Cut(rest, "|")
+		n, ok := numberRange(jsonNumber(numText))
+		if !ok || math.IsInf(n.Value, 0) || math.IsNaN(n.Value) {
+			return Pred{}, invalid(name, "%q is not a number (with an optional prefix such as gt)", v)
+		}
+		p := Pred{Prefix: prefix, Number: n.Value, NumLow: n.Low, NumHigh: n.High}
+		if prefix == "ap" { // within 10% of the value
+			p.NumLow, p.NumHigh = n.Value-math.Abs(n.Value)*0.1, n.Value+math.Abs(n.Value)*0.1
+		}
+		if c.Type == "quantity" && unit != "" {
+			sys, code, ok := strings.Cut(unit, "|")
+			if !ok {
+				return Pred{}, invalid(name, "%q: a quantity is number|system|code", v)
+			}
+			p.System, p.HasSystem, p.Code = sys, sys != "", code
+		}
+		return p, nil
+	}
+	return Pred{}, invalid(name, "unsupported parameter type %s", c.Type)
+}
+
+func parseReference(c Clause, v, name string) (Pred, error) {
+	p := Pred{}
+	if c.Modifier != "" { // :Patient with a bare id
+		p.RefType = c.Modifier
+	}
+	switch parts := strings.Split(v, "/"); {
+	case strings.Contains(v, "://") || strings.HasPrefix(v, "urn:"):
+		p.URL = v
+		if typ := refType(v); typ != "" { // may be this server's: the caller localises it
+			p.RefType = typ
+			p.RefID = parts[len(parts)-1]
+		}
+	case len(parts) == 1:
+		p.RefID = v
+	case len(parts) == 2 || len(parts) == 4 && parts[2] == "_history":
+		if p.RefType != "" && p.RefType != parts[0] {
+			return Pred{}, invalid(name, "%q does not match the :%s modifier", v, c.Modifier)
+		}
+		p.RefType, p.RefID = parts[0], parts[1]
+	default:
+		return Pred{}, invalid(name, "%q is not a reference (Type/id, id or a URL)", v)
+	}
+	return p, nil
+}
+
+// now is the clock for ap (approximately); tests may replace it.
+var now = time.Now

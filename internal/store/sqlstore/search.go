@@ -1,0 +1,331 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
+)
+
+// tableOf maps a parameter type to its index table.
+var tableOf = map[string]string{"string": "idx_string", "token": "idx_token", "reference": "idx_reference",
+	"date": "idx_date", "number": "idx_number", "quantity": "idx_number", "uri": "idx_uri"}
+
+// sqlBuilder accumulates a WHERE clause and its arguments.
+type sqlBuilder struct {
+	dialect string
+	where   []string
+	args    []any
+}
+
+func (b *sqlBuilder) add(cond string, args ...any) {
+	b.where = append(b.where, cond)
+	b.args = append(b.args, args...)
+}
+
+// prefix is a starts-with condition on a normalised column that both
+// databases answer from an index: LIKE with text_pattern_ops on PostgreSQL,
+// a range on SQLite (whose LIKE ignores case and skips the index).
+func (b *sqlBuilder) prefix(col, text string) (string, []any) {
+	if b.dialect == postgres {
+		return col + ` LIKE ? ESCAPE '\'`, []any{escapeLike(text) + "%"}
+	}
+	return col + " >= ? AND " + col + " < ?", []any{text, text + "\U0010FFFF"}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Search runs a typed query: filters as EXISTS over the index tables, keyset
+// paging over the sort keys.
+func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage, error) {
+	b := &sqlBuilder{dialect: s.dialect}
+	b.add("r.type = ?", q.Type)
+	b.add("r.deleted = ?", false)
+	for _, c := range q.Clauses {
+		if err := b.clause(c); err != nil {
+			return nil, err
+		}
+	}
+	db := s.conn(ctx)
+	page := &store.SearchPage{Total: -1}
+	if q.Total != "none" {
+		if err := db.Raw("SELECT COUNT(*) FROM resources r WHERE "+strings.Join(b.where, " AND "), b.args...).Row().Scan(&page.Total); err != nil {
+			return nil, fmt.Errorf("sqlstore.Search count: %w", err)
+		}
+	}
+	if q.Count == 0 {
+		return page, nil
+	}
+	keys := sortKeys(q.Sort)
+	if q.Cursor != "" {
+		if err := b.after(keys, q.Cursor); err != nil {
+			return nil, err
+		}
+	}
+	order := make([]string, len(keys))
+	for i, k := range keys {
+		order[i] = k.column + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
+	}
+	sql := "SELECT r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
+		" ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	rows, err := db.Raw(sql, append(b.args, q.Count+1)...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore.Search: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &fhir.Resource{Type: q.Type}
+		var lastUpdated int64
+		if err := rows.Scan(&r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
+			return nil, fmt.Errorf("sqlstore.Search: %w", err)
+		}
+		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
+		if len(page.Resources) == q.Count {
+			last := page.Resources[len(page.Resources)-1]
+			page.Next = cursorOf(keys, last)
+			break
+		}
+		page.Resources = append(page.Resources, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore.Search: %w", err)
+	}
+	return page, nil
+}
+
+type sortKey struct {
+	column string // r.last_updated or r.id
+	desc   bool
+}
+
+// sortKeys turns _sort into columns, newest first by default, always ending
+// with the id so the order is total and keyset paging exact.
+func sortKeys(sort []search.SortKey) []sortKey {
+	if len(sort) == 0 {
+		return []sortKey{{"r.last_updated", true}, {"r.id", true}}
+	}
+	var keys []sortKey
+	hasID := false
+	for _, k := range sort {
+		col := "r.last_updated"
+		if k.Param == "_id" {
+			col, hasID = "r.id", true
+		}
+		keys = append(keys, sortKey{col, k.Desc})
+	}
+	if !hasID {
+		keys = append(keys, sortKey{"r.id", keys[len(keys)-1].desc})
+	}
+	return keys
+}
+
+// cursorOf encodes the sort-key values of the last row of a page.
+func cursorOf(keys []sortKey, r *fhir.Resource) string {
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		if k.column == "r.id" {
+			parts[i] = r.ID
+		} else {
+			parts[i] = strconv.FormatInt(r.LastUpdated.UnixMicro(), 10)
+		}
+	}
+	return strings.Join(parts, "~") // ids cannot contain ~
+}
+
+// after restricts the query to rows after the cursor in the sort order.
+func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
+	parts := strings.Split(cursor, "~")
+	if len(parts) != len(keys) {
+		return fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+	}
+	vals := make([]any, len(keys))
+	for i, k := range keys {
+		if k.column == "r.id" {
+			vals[i] = parts[i]
+			continue
+		}
+		v, err := strconv.ParseInt(parts[i], 10, 64)
+		if err != nil {
+			return fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+		}
+		vals[i] = v
+	}
+	// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with each key's direction.
+	var ors []string
+	var args []any
+	for i := range keys {
+		var ands []string
+		for j := 0; j < i; j++ {
+			ands = append(ands, keys[j].column+" = ?")
+			args = append(args, vals[j])
+		}
+		op := " > ?"
+		if keys[i].desc {
+			op = " < ?"
+		}
+		ands = append(ands, keys[i].column+op)
+		args = append(args, vals[i])
+		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+	}
+	b.add("("+strings.Join(ors, " OR ")+")", args...)
+	return nil
+}
+
+// clause adds one parameter occurrence.
+func (b *sqlBuilder) clause(c search.Clause) error {
+	switch c.Type {
+	case "_id":
+		var ors []string
+		var args []any
+		for _, p := range c.Preds {
+			ors = append(ors, "r.id = ?")
+			args = append(args, p.Code)
+		}
+		b.add("("+strings.Join(ors, " OR ")+")", args...)
+		return nil
+	case "_lastUpdated":
+		var ors []string
+		var args []any
+		for _, p := range c.Preds {
+			cond, a := dateCond("r.last_updated", "(r.last_updated + 1000)", p)
+			ors = append(ors, cond)
+			args = append(args, a...)
+		}
+		b.add("("+strings.Join(ors, " OR ")+")", args...)
+		return nil
+	}
+	table, ok := tableOf[c.Type]
+	if !ok {
+		return fhirerr.NotSupportedf("search parameters of type %s are not supported", c.Type)
+	}
+	exists := "EXISTS (SELECT 1 FROM " + table + " i WHERE i.res_type = r.type AND i.res_id = r.id AND i.param = ?"
+	if c.Missing != nil {
+		cond := exists + ")"
+		if *c.Missing {
+			cond = "NOT " + cond
+		}
+		b.add(cond, c.Param)
+		return nil
+	}
+	var ors []string
+	args := []any{c.Param}
+	for _, p := range c.Preds {
+		cond, a := b.pred(c, p)
+		ors = append(ors, "("+cond+")")
+		args = append(args, a...)
+	}
+	cond := exists + " AND (" + strings.Join(ors, " OR ") + "))"
+	if c.Not {
+		cond = "NOT " + cond
+	}
+	b.add(cond, args...)
+	return nil
+}
+
+// pred is the condition one value puts on an index row i.
+func (b *sqlBuilder) pred(c search.Clause, p search.Pred) (string, []any) {
+	switch c.Type {
+	case "string":
+		switch c.Modifier {
+		case "exact":
+			return "i.exact = ?", []any{p.Text}
+		case "contains":
+			return `i.value LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(p.Text) + "%"}
+		}
+		return b.prefix("i.value", p.Text)
+	case "token":
+		switch {
+		case c.Modifier == "text":
+			return b.prefix("i.text", p.Text)
+		case !p.HasSystem:
+			return "i.code = ?", []any{p.Code}
+		case p.Code == "":
+			return "i.system = ?", []any{p.System}
+		default:
+			return "i.code = ? AND i.system = ?", []any{p.Code, p.System}
+		}
+	case "reference":
+		switch {
+		case p.URL != "":
+			return "i.url = ?", []any{p.URL}
+		case p.RefType != "":
+			return "i.target_id = ? AND i.target_type = ?", []any{p.RefID, p.RefType}
+		default:
+			return "i.target_id = ?", []any{p.RefID}
+		}
+	case "date":
+		return dateCond("i.low", "i.high", p)
+	case "number", "quantity":
+		cond, args := numberCond(p)
+		if p.Code != "" {
+			cond += " AND i.code = ?"
+			args = append(args, p.Code)
+		}
+		if p.HasSystem {
+			cond += " AND i.system = ?"
+			args = append(args, p.System)
+		}
+		return cond, args
+	case "uri":
+		switch c.Modifier {
+		case "below":
+			return b.prefix("i.uri", p.Text)
+		case "above":
+			return "substr(?, 1, length(i.uri)) = i.uri", []any{p.Text}
+		}
+		return "i.uri = ?", []any{p.Text}
+	}
+	return "1 = 0", nil
+}
+
+// dateCond compares a stored range [low, high) with the query range, per
+// the prefix (search.html#prefix).
+func dateCond(low, high string, p search.Pred) (string, []any) {
+	switch p.Prefix {
+	case "ne":
+		return "NOT (" + low + " >= ? AND " + high + " <= ?)", []any{p.Low, p.High}
+	case "gt":
+		return high + " > ?", []any{p.High}
+	case "lt":
+		return low + " < ?", []any{p.Low}
+	case "ge":
+		return high + " > ?", []any{p.Low}
+	case "le":
+		return low + " < ?", []any{p.High}
+	case "sa":
+		return low + " >= ?", []any{p.High}
+	case "eb":
+		return high + " <= ?", []any{p.Low}
+	case "ap":
+		return low + " < ? AND " + high + " > ?", []any{p.High, p.Low}
+	}
+	return low + " >= ? AND " + high + " <= ?", []any{p.Low, p.High}
+}
+
+// numberCond compares a stored value with the query number: eq and ne use
+// the range the query's precision implies (100 is [99.5, 100.5)).
+func numberCond(p search.Pred) (string, []any) {
+	switch p.Prefix {
+	case "ne":
+		return "NOT (i.value >= ? AND i.value < ?)", []any{p.NumLow, p.NumHigh}
+	case "gt", "sa":
+		return "i.value > ?", []any{p.Number}
+	case "lt", "eb":
+		return "i.value < ?", []any{p.Number}
+	case "ge":
+		return "i.value >= ?", []any{p.Number}
+	case "le":
+		return "i.value <= ?", []any{p.Number}
+	case "ap":
+		return "i.value >= ? AND i.value <= ?", []any{p.NumLow, p.NumHigh}
+	}
+	return "i.value >= ? AND i.value < ?", []any{p.NumLow, p.NumHigh}
+}
