@@ -1,0 +1,201 @@
+package storetest
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
+)
+
+// searchFixtures are stored, indexed by the real extractor, before each
+// search case runs.
+var searchFixtures = []string{
+	`{"resourceType":"Patient","id":"p1","name":[{"family":"Müller","given":["Ann"]}],"gender":"female","birthDate":"1961-04-12",
+	  "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"telecom":[{"system":"email","value":"ann@example.org"}],
+	  "generalPractitioner":[{"reference":"Organization/gp1"}],"meta":{"tag":[{"system":"urn:sc","code":"shared"}]}}`,
+	`{"resourceType":"Patient","id":"p2","name":[{"family":"Jones","given":["Bob"]}],"gender":"male","birthDate":"1970",
+	  "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000010"}],"deceasedBoolean":false}`,
+	`{"resourceType":"Patient","id":"p3","name":[{"family":"Smith"}],"gender":"female","deceasedBoolean":true}`,
+	`{"resourceType":"Observation","id":"o1","status":"final","subject":{"reference":"Patient/p1"},
+	  "code":{"coding":[{"system":"http://loinc.org","code":"718-7","display":"Hemoglobin"}]},
+	  "effectiveDateTime":"2026-03-05T10:00:00Z","valueQuantity":{"value":12.5,"system":"http://unitsofmeasure.org","code":"g/dL"}}`,
+	`{"resourceType":"Observation","id":"o2","status":"final","subject":{"reference":"Patient/p2"},
+	  "code":{"coding":[{"system":"http://loinc.org","code":"2345-7","display":"Glucose"}]},
+	  "effectiveDateTime":"2026-03-06","valueQuantity":{"value":5.4,"system":"http://unitsofmeasure.org","code":"mmol/L"}}`,
+}
+
+func testSearch(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ps, err := search.LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range searchFixtures {
+		writeIndexed(t, s, ps, f, 1, t0.Add(time.Duration(i)*time.Second))
+	}
+	tests := []struct {
+		typ, query string
+		want       []string
+	}{
+		{"Patient", "name=mul", []string{"p1"}},
+		{"Patient", "name=MÜLLER", []string{"p1"}},
+		{"Patient", "name:exact=Müller", []string{"p1"}},
+		{"Patient", "name:exact=muller", nil},
+		{"Patient", "name:contains=ll", []string{"p1"}},
+		{"Patient", "family=jo", []string{"p2"}},
+		{"Patient", "given=ann,bob", []string{"p1", "p2"}},
+		{"Patient", "birthdate=1961", []string{"p1"}},
+		{"Patient", "birthdate=1961-04", []string{"p1"}},
+		{"Patient", "birthdate=1961-04-13", nil},
+		{"Patient", "birthdate=ge1965", []string{"p2"}},
+		{"Patient", "birthdate=lt1965", []string{"p1"}},
+		{"Patient", "birthdate=ne1961-04-12", []string{"p2"}},
+		{"Patient", "birthdate:missing=true", []string{"p3"}},
+		{"Patient", "birthdate:missing=false", []string{"p1", "p2"}},
+		{"Patient", "gender=female", []string{"p1", "p3"}},
+		{"Patient", "gender:not=female", []string{"p2"}},
+		{"Patient", "gender=male,female", []string{"p1", "p2", "p3"}},
+		{"Patient", "gender=female&name=smith", []string{"p3"}},
+		{"Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009", []string{"p1"}},
+		{"Patient", "identifier=|9000000009", nil},
+		{"Patient", "identifier=9000000010", []string{"p2"}},
+		{"Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|", []string{"p1", "p2"}},
+		{"Patient", "email=ann@example.org", []string{"p1"}},
+		{"Patient", "general-practitioner=Organization/gp1", []string{"p1"}},
+		{"Patient", "general-practitioner=gp1", []string{"p1"}},
+		{"Patient", "general-practitioner:Organization=gp1", []string{"p1"}},
+		{"Patient", "general-practitioner=Practitioner/gp1", nil},
+		{"Patient", "deceased=true", []string{"p3"}},
+		{"Patient", "deceased=false", []string{"p1", "p2"}},
+		{"Patient", "_id=p1,p3", []string{"p1", "p3"}},
+		{"Patient", "_tag=urn:sc|shared", []string{"p1"}},
+		{"Patient", "_lastUpdated=ge" + t0.Add(time.Second).Format(time.RFC3339), []string{"p2", "p3"}},
+		{"Observation", "value-quantity=12.5", []string{"o1"}},
+		{"Observation", "value-quantity=gt10", []string{"o1"}},
+		{"Observation", "value-quantity=lt10|http://unitsofmeasure.org|mmol/L", []string{"o2"}},
+		{"Observation", "value-quantity=5.4||mmol/L", []string{"o2"}},
+		{"Observation", "value-quantity=12.5||mmol/L", nil},
+		{"Observation", "value-quantity=ap12", []string{"o1"}},
+		{"Observation", "code=http://loinc.org|718-7", []string{"o1"}},
+		{"Observation", "code:text=hemo", []string{"o1"}},
+		{"Observation", "subject=Patient/p1", []string{"o1"}},
+		{"Observation", "patient=p2", []string{"o2"}},
+		{"Observation", "date=2026-03-05", []string{"o1"}},
+		{"Observation", "date=ge2026-03-06", []string{"o2"}},
+		{"Observation", "date=sa2026-03-05", []string{"o2"}},
+		{"Observation", "date=eb2026-03-06", []string{"o1"}},
+		{"Observation", "date=2026-03-05T10:00:00Z", []string{"o1"}},
+		{"Observation", "date=2026-03-05T11:00:00%2B01:00", []string{"o1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+"?"+tt.query, func(t *testing.T) {
+			if got := searchIDs(t, s, ps, tt.typ, tt.query); !cmp.Equal(tt.want, got, cmp.Comparer(sameIDs)) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	// Pages: every match exactly once, in _sort order, however the page size.
+	for _, tt := range []struct{ sort, want string }{{"_id", "p1 p2 p3"}, {"-_id", "p3 p2 p1"}, {"", "p3 p2 p1"}, {"_lastUpdated", "p1 p2 p3"}} {
+		var seen []string
+		q := "_count=1"
+		if tt.sort != "" {
+			q += "&_sort=" + tt.sort
+		}
+		query := parse(t, ps, "Patient", q)
+		for pages := 0; ; pages++ {
+			page, err := s.Search(ctx, query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if page.Total != 3 {
+				t.Errorf("_sort=%s: Total = %d, want 3", tt.sort, page.Total)
+			}
+			for _, r := range page.Resources {
+				seen = append(seen, r.ID)
+			}
+			if page.Next == "" || pages > 5 {
+				break
+			}
+			query.Cursor = page.Next
+		}
+		if got := strings.Join(seen, " "); got != tt.want {
+			t.Errorf("_sort=%s paged: %s, want %s", tt.sort, got, tt.want)
+		}
+	}
+
+	// Updates and deletes leave no stale index rows.
+	writeIndexed(t, s, ps, strings.Replace(searchFixtures[0], `"gender":"female"`, `"gender":"male"`, 1), 2, t0.Add(time.Minute))
+	if got := searchIDs(t, s, ps, "Patient", "gender=female"); !sameIDs(got, []string{"p3"}) {
+		t.Errorf("after update, gender=female = %v, want [p3]", got)
+	}
+	if err := s.Write(ctx, deletion("Patient", "p3", 2, t0.Add(time.Minute)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := searchIDs(t, s, ps, "Patient", "gender=female"); len(got) != 0 {
+		t.Errorf("after delete, gender=female = %v, want none", got)
+	}
+	if got := searchIDs(t, s, ps, "Patient", "name=smith"); len(got) != 0 {
+		t.Errorf("after delete, name=smith = %v, want none", got)
+	}
+}
+
+func writeIndexed(t *testing.T, s store.Store, ps *search.Params, body string, v int64, at time.Time) {
+	t.Helper()
+	doc, err := fhir.ParseDocument([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := version(doc.Type(), doc.ID(), v, at, body)
+	if err := s.Write(context.Background(), r, ps.Index(doc.Type(), doc.Tree())); err != nil {
+		t.Fatalf("Write %s/%s: %v", doc.Type(), doc.ID(), err)
+	}
+}
+
+func parse(t *testing.T, ps *search.Params, typ, query string) *search.Query {
+	t.Helper()
+	values, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ps.Parse(typ, values, true)
+	if err != nil {
+		t.Fatalf("Parse(%s?%s): %v", typ, query, err)
+	}
+	return q
+}
+
+func searchIDs(t *testing.T, s store.Store, ps *search.Params, typ, query string) []string {
+	t.Helper()
+	q := parse(t, ps, typ, query)
+	q.Count = 100
+	page, err := s.Search(context.Background(), q)
+	if err != nil {
+		t.Fatalf("Search(%s?%s): %v", typ, query, err)
+	}
+	var ids []string
+	for _, r := range page.Resources {
+		ids = append(ids, r.ID)
+	}
+	if page.Total != len(ids) {
+		t.Errorf("Search(%s?%s): Total = %d for %d results", typ, query, page.Total, len(ids))
+	}
+	return ids
+}
+
+// sameIDs compares id lists as sets.
+func sameIDs(a, b []string) bool {
+	a, b = append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
