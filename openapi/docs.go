@@ -85,6 +85,45 @@ const docTemplate = `{
             }
         },
         "/{type}": {
+            "get": {
+                "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Search a resource type",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Page size (default 20, at most 1000)",
+                        "name": "_count",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle (type searchset)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: malformed parameter",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            },
             "post": {
                 "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome.",
                 "consumes": [
@@ -195,6 +234,47 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "OperationOutcome: bad parameter",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
+        "/{type}/_search": {
+            "post": {
+                "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Search a resource type",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Page size (default 20, at most 1000)",
+                        "name": "_count",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle (type searchset)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: malformed parameter",
                         "schema": {
                             "type": "object"
                         }

@@ -19,6 +19,12 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	type interaction struct {
 		Code string `json:"code"`
 	}
+	type searchParam struct {
+		Name          string `json:"name"`
+		Definition    string `json:"definition,omitempty"`
+		Type          string `json:"type"`
+		Documentation string `json:"documentation,omitempty"`
+	}
 	type resource struct {
 		Type              string        `json:"type"`
 		Documentation     string        `json:"documentation,omitempty"`
@@ -30,6 +36,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		ConditionalRead   string        `json:"conditionalRead"`
 		ConditionalUpdate bool          `json:"conditionalUpdate"`
 		ConditionalDelete string        `json:"conditionalDelete"`
+		SearchParam       []searchParam `json:"searchParam,omitempty"`
 	}
 	var resources []resource
 	for _, name := range a.opts.Registry.Names() {
@@ -38,6 +45,11 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 			UpdateCreate: t.Supports("update"), ConditionalRead: "full-support", ConditionalDelete: "not-supported"}
 		for _, i := range t.Interactions() {
 			res.Interaction = append(res.Interaction, interaction{Code: i})
+		}
+		if t.Supports("search-type") {
+			for _, p := range a.opts.Registry.Params().Searchable(name) {
+				res.SearchParam = append(res.SearchParam, searchParam{Name: p.Code, Definition: p.URL, Type: p.Type, Documentation: p.Description})
+			}
 		}
 		resources = append(resources, res)
 	}

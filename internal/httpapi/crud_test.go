@@ -311,8 +311,8 @@ func TestBadRequests(t *testing.T) {
 			})
 		}
 		r := s.do("DELETE", "/Patient", "")
-		if r.header.Get("Allow") != "POST" {
-			t.Errorf("405 Allow = %q, want POST", r.header.Get("Allow"))
+		if r.header.Get("Allow") != "GET, POST" {
+			t.Errorf("405 Allow = %q, want GET, POST", r.header.Get("Allow"))
 		}
 	})
 }

@@ -43,6 +43,7 @@ type handler func(ctx context.Context, r *request) (*response, error)
 type route struct {
 	shape   string // for messages and OpenAPI: /{type}/{id}
 	methods map[string]handler
+	form    bool // the POST body is a form (_search), not a resource
 }
 
 // match finds the route for a path below the FHIR base and fills the path
@@ -51,27 +52,30 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 	h := a
 	switch n := len(segments); {
 	case n == 0:
-		return &route{"/", map[string]handler{}}, nil
+		return &route{shape: "/", methods: map[string]handler{}}, nil
 	case n == 1 && segments[0] == "metadata":
-		return &route{"/metadata", map[string]handler{http.MethodGet: h.capabilities}}, nil
+		return &route{shape: "/metadata", methods: map[string]handler{http.MethodGet: h.capabilities}}, nil
 	case n == 1 && segments[0] == "_history":
-		return &route{"/_history", map[string]handler{http.MethodGet: h.history}}, nil
+		return &route{shape: "/_history", methods: map[string]handler{http.MethodGet: h.history}}, nil
 	case n == 1:
 		req.typ = segments[0]
-		return &route{"/{type}", map[string]handler{http.MethodPost: h.create}}, nil
+		return &route{shape: "/{type}", methods: map[string]handler{http.MethodGet: h.search, http.MethodPost: h.create}}, nil
+	case n == 2 && segments[1] == "_search":
+		req.typ = segments[0]
+		return &route{shape: "/{type}/_search", methods: map[string]handler{http.MethodPost: h.search}, form: true}, nil
 	case n == 2 && segments[1] == "_history":
 		req.typ = segments[0]
-		return &route{"/{type}/_history", map[string]handler{http.MethodGet: h.history}}, nil
+		return &route{shape: "/{type}/_history", methods: map[string]handler{http.MethodGet: h.history}}, nil
 	case n == 2:
 		req.typ, req.id = segments[0], segments[1]
-		return &route{"/{type}/{id}", map[string]handler{
+		return &route{shape: "/{type}/{id}", methods: map[string]handler{
 			http.MethodGet: h.read, http.MethodPut: h.update, http.MethodDelete: h.delete}}, nil
 	case n == 3 && segments[2] == "_history":
 		req.typ, req.id = segments[0], segments[1]
-		return &route{"/{type}/{id}/_history", map[string]handler{http.MethodGet: h.history}}, nil
+		return &route{shape: "/{type}/{id}/_history", methods: map[string]handler{http.MethodGet: h.history}}, nil
 	case n == 4 && segments[2] == "_history":
 		req.typ, req.id, req.vid = segments[0], segments[1], segments[3]
-		return &route{"/{type}/{id}/_history/{vid}", map[string]handler{http.MethodGet: h.vread}}, nil
+		return &route{shape: "/{type}/{id}/_history/{vid}", methods: map[string]handler{http.MethodGet: h.vread}}, nil
 	}
 	return nil, fhirerr.New(fhirerr.NotFound, "not-found", "", "%s/%s is not a FHIR URL this server knows",
 		FHIRBase, strings.Join(segments, "/"))
@@ -136,7 +140,11 @@ func (a *API) serve(c *gin.Context) (*response, error) {
 			"%s is not supported on %s (allowed: %s)", req.method, rt.shape, strings.Join(allowed, ", "))
 	}
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
-		if err := checkRequestType(c.Request, fhirJSON, plainJSON, "application/json+fhir"); err != nil {
+		allowed := []string{fhirJSON, plainJSON, "application/json+fhir"}
+		if rt.form {
+			allowed = []string{formType}
+		}
+		if err := checkRequestType(c.Request, allowed...); err != nil {
 			return nil, err
 		}
 		if req.body, err = a.readBody(c); err != nil {

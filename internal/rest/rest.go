@@ -8,12 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
@@ -348,4 +350,31 @@ func malformed(ref fhir.Ref, reg *registry.Registry) bool {
 	first, _, _ := strings.Cut(ref.Value, "/")
 	_, served := reg.Lookup(first)
 	return served
+}
+
+// Search runs a search-type interaction: values are the request's
+// parameters; strict refuses unknown parameters (Prefer: handling=strict)
+// instead of ignoring them.
+func (s *Service) Search(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	if err := s.supported(typ, registry.SearchType); err != nil {
+		return nil, nil, err
+	}
+	q, err := s.registry.Params().Parse(typ, values, strict)
+	if err != nil {
+		return nil, nil, err
+	}
+	// References to this server given as absolute URLs match local targets.
+	base := baseOf(ctx)
+	for i := range q.Clauses {
+		for j, p := range q.Clauses[i].Preds {
+			if p.URL != "" && base != "" && strings.HasPrefix(p.URL, base+"/") {
+				q.Clauses[i].Preds[j].URL = ""
+			}
+		}
+	}
+	page, err := s.store.Search(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, page, nil
 }

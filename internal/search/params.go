@@ -156,3 +156,29 @@ func (ps *Params) Index(typ string, tree map[string]any) []Entry {
 func (v Values) empty() bool {
 	return len(v.Strings)+len(v.Tokens)+len(v.References)+len(v.Dates)+len(v.Numbers)+len(v.URIs) == 0
 }
+
+// Searchable lists the parameters Parse accepts for typ, type-specific ones
+// first, then the common ones, each group by code.
+func (ps *Params) Searchable(typ string) []*Param {
+	var out []*Param
+	ok := func(p *Param) bool {
+		return p.Code == "_id" || p.Code == "_lastUpdated" ||
+			p.Path != nil && !notIndexed[p.Code] && p.Type != "composite" && p.Type != "special"
+	}
+	for _, p := range ps.ForType(typ) {
+		if ok(p) {
+			out = append(out, p)
+		}
+	}
+	codes := make([]string, 0, len(ps.common))
+	for c := range ps.common {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		if p := ps.common[c]; ok(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+const formType = "application/x-www-form-urlencoded"
+
+// search returns a searchset Bundle of the resources matching the query.
+//
+//	@Summary		Search a resource type
+//	@Description	FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.
+//	@Tags			interactions
+//	@Produce		json
+//	@Param			type	path		string	true	"Resource type"
+//	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
+//	@Success		200		{object}	object	"Bundle (type searchset)"
+//	@Failure		400		{object}	object	"OperationOutcome: malformed parameter"
+//	@Router			/{type} [get]
+//	@Router			/{type}/_search [post]
+func (a *API) search(ctx context.Context, r *request) (*response, error) {
+	values := url.Values{}
+	for k, v := range r.query {
+		values[k] = append([]string(nil), v...)
+	}
+	self := r.url
+	if r.method == http.MethodPost { // _search: the form adds to the query string
+		form, err := url.ParseQuery(string(r.body))
+		if err != nil {
+			return nil, fhirerr.Invalidf("", "the _search body is not a form: %v", err)
+		}
+		for k, v := range form {
+			values[k] = append(values[k], v...)
+		}
+		self = r.base + "/" + r.typ + "?" + values.Encode()
+	}
+	if values.Get("_summary") == "count" {
+		values.Set("_count", "0")
+	}
+	q, page, err := a.opts.Service.Search(ctx, r.typ, values, prefer(r.header, "handling") == "strict")
+	if err != nil {
+		return nil, err
+	}
+	b := &fhir.Bundle{Type: "searchset", Links: []fhir.Link{{Relation: "self", URL: self}}}
+	if page.Total >= 0 {
+		b.Total = &page.Total
+	}
+	if page.Next != "" {
+		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(self, cursorParam, page.Next)})
+	}
+	view := &request{query: values}
+	for _, res := range page.Resources {
+		body, err := a.subset(view, res)
+		if err != nil {
+			return nil, err
+		}
+		b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
+			Search: &fhir.EntrySearch{Mode: "match"}})
+	}
+	if len(q.Ignored) > 0 {
+		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(fhirerr.Issue{Severity: "warning", Code: "not-supported",
+			Diagnostics: "ignored unknown or unsupported search parameters: " + strings.Join(q.Ignored, ", ")}),
+			Search: &fhir.EntrySearch{Mode: "outcome"}})
+	}
+	body, err := b.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body}, nil
+}

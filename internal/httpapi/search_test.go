@@ -1,0 +1,163 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// matches lists the ids of a searchset's match entries, and checks the
+// Bundle's shape.
+func matches(t *testing.T, b map[string]any) []string {
+	t.Helper()
+	if b["resourceType"] != "Bundle" || b["type"] != "searchset" {
+		t.Fatalf("not a searchset Bundle: %.300v", b)
+	}
+	ids := []string{}
+	es, _ := b["entry"].([]any)
+	for _, e := range es {
+		e := e.(map[string]any)
+		if e["search"].(map[string]any)["mode"] != "match" {
+			continue
+		}
+		res := e["resource"].(map[string]any)
+		if !strings.HasSuffix(e["fullUrl"].(string), "/"+res["resourceType"].(string)+"/"+res["id"].(string)) {
+			t.Errorf("fullUrl %v does not name the resource", e["fullUrl"])
+		}
+		ids = append(ids, res["id"].(string))
+	}
+	return ids
+}
+
+func TestSearchHTTP(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		s.do("PUT", "/Organization/gp1", `{"resourceType":"Organization","id":"gp1","name":"Valley Surgery"}`).mustStatus(t, 201)
+		s.do("PUT", "/Organization/onc", `{"resourceType":"Organization","id":"onc","name":"Oncology"}`).mustStatus(t, 201)
+		s.do("PUT", "/Patient/p1", `{"resourceType":"Patient","id":"p1","name":[{"family":"Jones"}],
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"generalPractitioner":[{"reference":"Organization/gp1"}]}`).mustStatus(t, 201)
+		s.do("PUT", "/CarePlan/cp1", `{"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan","subject":{"reference":"Patient/p1"}}`).mustStatus(t, 201)
+		for i, st := range []string{"requested", "accepted", "completed", "requested"} {
+			owner := "gp1"
+			if i == 3 {
+				owner = "onc"
+			}
+			s.do("PUT", fmt.Sprintf("/Task/t%d", i), fmt.Sprintf(`{"resourceType":"Task","id":"t%d","status":"%s","intent":"order",
+				"owner":{"reference":"Organization/%s"},"for":{"reference":"Patient/p1"},"basedOn":[{"reference":"CarePlan/cp1"}]}`, i, st, owner)).mustStatus(t, 201)
+		}
+		tests := []struct {
+			query string
+			want  []string
+		}{
+			{"/Task?owner=Organization/gp1&status=requested,accepted&_sort=-_lastUpdated", []string{"t1", "t0"}},
+			{"/Task?owner=" + url.QueryEscape(s.url+"/Organization/gp1") + "&status=requested", []string{"t0"}},
+			{"/Patient?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|9000000009"), []string{"p1"}},
+			{"/CarePlan?subject=Patient/p1&status=active", []string{"cp1"}},
+			{"/Task?based-on=CarePlan/cp1&_sort=_id", []string{"t0", "t1", "t2", "t3"}},
+			{"/Task?status:not=completed&_sort=_id", []string{"t0", "t1", "t3"}},
+			{"/Patient?name=jon", []string{"p1"}},
+			{"/Patient?name=smith", []string{}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				b := s.do("GET", tt.query, "").mustStatus(t, http.StatusOK).json(t)
+				if diff := cmp.Diff(tt.want, matches(t, b)); diff != "" {
+					t.Errorf("matches (-want +got):\n%s", diff)
+				}
+				if b["total"] != float64(len(tt.want)) {
+					t.Errorf("total = %v, want %d", b["total"], len(tt.want))
+				}
+			})
+		}
+
+		// POST _search with a form body.
+		r := s.do("POST", "/Task/_search", "status=requested&owner=Organization/gp1", "Content-Type", "application/x-www-form-urlencoded").mustStatus(t, 200)
+		if diff := cmp.Diff([]string{"t0"}, matches(t, r.json(t))); diff != "" {
+			t.Errorf("_search (-want +got):\n%s", diff)
+		}
+		s.do("POST", "/Task/_search", `{"status":"x"}`).mustStatus(t, http.StatusUnsupportedMediaType)
+
+		// Paging follows next links and sees every match once.
+		var seen []string
+		next := "/Task?_count=1"
+		for pages := 0; next != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
+			b := s.do("GET", next, "").mustStatus(t, 200).json(t)
+			seen = append(seen, matches(t, b)...)
+			next = strings.TrimPrefix(link(b, "next"), s.url)
+		}
+		sort.Strings(seen)
+		if diff := cmp.Diff([]string{"t0", "t1", "t2", "t3"}, seen); diff != "" {
+			t.Errorf("paged (-want +got):\n%s", diff)
+		}
+
+		// _summary=count, _elements and _total=none.
+		b := s.do("GET", "/Task?_summary=count", "").mustStatus(t, 200).json(t)
+		if b["total"] != float64(4) || b["entry"] != nil {
+			t.Errorf("_summary=count: total %v, entry %v", b["total"], b["entry"])
+		}
+		b = s.do("GET", "/Task?_id=t0&_elements=status", "").mustStatus(t, 200).json(t)
+		res := b["entry"].([]any)[0].(map[string]any)["resource"].(map[string]any)
+		if res["status"] != "requested" || res["owner"] != nil {
+			t.Errorf("_elements=status entry: %v", res)
+		}
+		if b = s.do("GET", "/Task?_total=none", "").mustStatus(t, 200).json(t); b["total"] != nil {
+			t.Errorf("_total=none gave total %v", b["total"])
+		}
+
+		// Unknown parameters: ignored and reported, or refused when strict.
+		b = s.do("GET", "/Task?colour=blue&status=requested", "").mustStatus(t, 200).json(t)
+		es := b["entry"].([]any)
+		last := es[len(es)-1].(map[string]any)
+		if last["search"].(map[string]any)["mode"] != "outcome" || !strings.Contains(fmt.Sprint(last["resource"]), "colour") {
+			t.Errorf("ignored parameter not reported: %v", last)
+		}
+		s.do("GET", "/Task?colour=blue", "", "Prefer", "handling=strict").mustStatus(t, 400).outcome(t)
+
+		// Malformed values name the parameter.
+		for _, q := range []string{"/Task?authored-on=yesterday", "/Task?status:exact=x", "/Observation?value-quantity=lots",
+			"/Task?_count=-1", "/Task?_sort=status", "/Task?owner=a/b/c", "/Patient?birthdate:missing=maybe"} {
+			r := s.do("GET", q, "")
+			if r.status != 400 {
+				t.Errorf("%s: status %d, want 400", q, r.status)
+				continue
+			}
+			_, _ = r.outcome(t)
+		}
+	})
+}
+
+func TestCapabilityStatementSearchParams(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		cs := s.do("GET", "/metadata", "").json(t)
+		var taskParams []string
+		for _, res := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+			res := res.(map[string]any)
+			if res["type"] != "Task" {
+				continue
+			}
+			for _, p := range res["searchParam"].([]any) {
+				p := p.(map[string]any)
+				taskParams = append(taskParams, p["name"].(string))
+				if p["type"] == nil || p["definition"] == nil {
+					t.Errorf("searchParam without type or definition: %v", p)
+				}
+			}
+		}
+		for _, want := range []string{"owner", "status", "requester", "patient", "focus", "based-on", "_id", "_lastUpdated", "_tag"} {
+			found := false
+			for _, p := range taskParams {
+				found = found || p == want
+			}
+			if !found {
+				t.Errorf("Task searchParam %s not listed (have %v)", want, taskParams)
+			}
+		}
+	})
+}
