@@ -3,6 +3,7 @@
 //
 //	sharedcare              serve (the default)
 //	sharedcare migrate      bring the database schema up to date and exit
+//	sharedcare reindex      rebuild the search index of every resource and exit
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
 //	sharedcare version      print the version
 //
@@ -66,10 +67,12 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		return st.Close()
+	case "reindex":
+		return reindex(ctx, cfg, log)
 	case "healthcheck":
 		return healthcheck(ctx, cfg)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, healthcheck or version)", cmd)
 }
 
 // openStore connects and migrates.
@@ -144,6 +147,27 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// reindex rebuilds every resource's search index, for after search
+// parameter definitions change (or an upgrade adds index tables).
+func reindex(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	n, err := rest.New(st, reg).Reindex(ctx, func(done int) { log.Info("reindexing", "resources", done) })
+	if err != nil {
+		return err
+	}
+	log.Info("reindexed", "resources", n, "seconds", time.Since(start).Seconds())
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 )
 
 func freeAddr(t *testing.T) string {
@@ -119,5 +122,63 @@ func TestMigrateAndHealthcheck(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+// TestReindex: resources whose index rows are lost are found again after
+// `sharedcare reindex`.
+func TestReindex(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr, "-database-url", db, "-log-level", "error"}) }()
+	base := "http://" + addr
+	waitHealthy(t, base+"/healthz", done)
+	for i := 0; i < 3; i++ {
+		req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/fhir/Patient/p%d", base, i), strings.NewReader(fmt.Sprintf(`{"resourceType":"Patient","id":"p%d","gender":"female"}`, i)))
+		req.Header.Set("Content-Type", "application/fhir+json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	total := func() string {
+		resp, err := http.Get(base + "/fhir/Patient?gender=female&_summary=count")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b struct{ Total int }
+		if err := json.NewDecoder(resp.Body).Decode(&b); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(b.Total)
+	}
+	if got := total(); got != "3" {
+		t.Fatalf("before: %s matches", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Exec(context.Background(), "DELETE FROM idx_token"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := run(context.Background(), []string{"reindex", "-database-url", db, "-log-level", "error"}); err != nil {
+		t.Fatalf("reindex: %v", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	go func() { done <- run(ctx, []string{"-addr", addr, "-database-url", db, "-log-level", "error"}) }()
+	waitHealthy(t, base+"/healthz", done)
+	if got := total(); got != "3" {
+		t.Errorf("after reindex: %s matches, want 3", got)
 	}
 }

@@ -378,3 +378,34 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, str
 	}
 	return q, page, nil
 }
+
+// Reindex rebuilds the search index of every current resource from its
+// stored JSON, batch by batch (run it after search definitions change).
+// progress, when not nil, is told the running count after each batch.
+func (s *Service) Reindex(ctx context.Context, progress func(done int)) (int, error) {
+	const batch = 500
+	done, afterType, afterID := 0, "", ""
+	for {
+		rs, err := s.store.Current(ctx, afterType, afterID, batch)
+		if err != nil {
+			return done, err
+		}
+		for _, r := range rs {
+			doc, err := fhir.ParseDocument(r.Body)
+			if err != nil {
+				return done, fmt.Errorf("rest.Reindex %s/%s: %w", r.Type, r.ID, err)
+			}
+			if err := s.store.Reindex(ctx, r.Type, r.ID, s.registry.Params().Index(r.Type, doc.Tree())); err != nil {
+				return done, err
+			}
+			done++
+		}
+		if progress != nil {
+			progress(done)
+		}
+		if len(rs) < batch {
+			return done, nil
+		}
+		afterType, afterID = rs[len(rs)-1].Type, rs[len(rs)-1].ID
+	}
+}

@@ -41,6 +41,13 @@ type Store interface {
 	// r.Method says which interaction wrote it (POST, PUT, PATCH, DELETE).
 	Write(ctx context.Context, r *fhir.Resource, index []search.Entry) error
 
+	// Current lists current, undeleted resources in (type, id) order, starting
+	// after (afterType, afterID), at most limit: a walk for reindexing.
+	Current(ctx context.Context, afterType, afterID string, limit int) ([]*fhir.Resource, error)
+
+	// Reindex replaces the search index of a resource.
+	Reindex(ctx context.Context, typ, id string, index []search.Entry) error
+
 	// Search returns one page of the current, undeleted resources matching q.
 	Search(ctx context.Context, q *search.Query) (*SearchPage, error)
 

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
 )
 
 // indexTables are the search index tables, one per parameter value shape.
@@ -107,6 +110,42 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 		if err := db.Exec(q, b.args[i]...).Error; err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Current lists current resources after (afterType, afterID).
+func (s *Store) Current(ctx context.Context, afterType, afterID string, limit int) ([]*fhir.Resource, error) {
+	rows, err := s.conn(ctx).Raw(`SELECT type, id, version, last_updated, body FROM resources
+		WHERE deleted = ? AND (type > ? OR (type = ? AND id > ?)) ORDER BY type, id LIMIT ?`,
+		false, afterType, afterType, afterID, limit).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore.Current: %w", err)
+	}
+	defer rows.Close()
+	var out []*fhir.Resource
+	for rows.Next() {
+		r := &fhir.Resource{}
+		var lastUpdated int64
+		if err := rows.Scan(&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
+			return nil, fmt.Errorf("sqlstore.Current: %w", err)
+		}
+		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore.Current: %w", err)
+	}
+	return out, nil
+}
+
+// Reindex replaces a resource's index rows in one transaction.
+func (s *Store) Reindex(ctx context.Context, typ, id string, index []search.Entry) error {
+	if !s.inTx {
+		return s.InTx(ctx, func(tx store.Store) error { return tx.Reindex(ctx, typ, id, index) })
+	}
+	if err := s.replaceIndex(ctx, typ, id, true, index); err != nil {
+		return fmt.Errorf("sqlstore.Reindex %s/%s: %w", typ, id, err)
 	}
 	return nil
 }
