@@ -20,7 +20,7 @@ type Query struct {
 	Sort    []SortKey
 	Count   int
 	Cursor  string // opaque keyset cursor from a next link; "" for the first page
-	Total   string // "none", "estimate" or "accurate"
+	Total   string // "none", "estimate" or "accurate"; "" counts only when it is free
 	Ignored []string
 }
 
@@ -70,7 +70,7 @@ const MaxCount = 1000
 // listed in Ignored, or refused when strict (Prefer: handling=strict).
 // Malformed values fail with an Invalid error naming the parameter.
 func (ps *Params) Parse(typ string, values url.Values, strict bool) (*Query, error) {
-	q := &Query{Type: typ, Count: 20, Total: "accurate"}
+	q := &Query{Type: typ, Count: 20}
 	names := make([]string, 0, len(values))
 	for name := range values {
 		names = append(names, name)

@@ -49,6 +49,8 @@ type Store interface {
 	Reindex(ctx context.Context, typ, id string, index []search.Entry) error
 
 	// Search returns one page of the current, undeleted resources matching q.
+	// It counts all matches when q.Total is "accurate" or "estimate", and
+	// otherwise only when the first page holds them all.
 	Search(ctx context.Context, q *search.Query) (*SearchPage, error)
 
 	// Missing returns the refs whose target does not exist or is deleted.
@@ -84,7 +86,7 @@ type HistoryQuery struct {
 // SearchPage is one page of search results.
 type SearchPage struct {
 	Resources []*fhir.Resource
-	Total     int    // all matches across pages; -1 when not counted (_total=none)
+	Total     int    // all matches across pages; -1 when not counted
 	Next      string // cursor of the next page; "" on the last page
 }
 

@@ -2,10 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
@@ -54,16 +57,25 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 			return nil, err
 		}
 	}
-	db := s.conn(ctx)
 	page := &store.SearchPage{Total: -1}
-	if q.Total != "none" {
-		if err := db.Raw("SELECT COUNT(*) FROM resources r WHERE "+strings.Join(b.where, " AND "), b.args...).Row().Scan(&page.Total); err != nil {
+	if q.Total == "accurate" || q.Total == "estimate" || q.Count == 0 {
+		rows, err := s.queryPlanned(ctx, "SELECT COUNT(*) FROM resources r WHERE "+strings.Join(b.where, " AND "), b.args)
+		if err != nil {
 			return nil, fmt.Errorf("sqlstore.Search count: %w", err)
 		}
+		defer rows.Close()
+		if !rows.Next() {
+			return nil, fmt.Errorf("sqlstore.Search count: no row: %v", rows.Err())
+		}
+		if err := rows.Scan(&page.Total); err != nil {
+			return nil, fmt.Errorf("sqlstore.Search count: %w", err)
+		}
+		rows.Close()
 	}
 	if q.Count == 0 {
 		return page, nil
 	}
+	firstPage := q.Cursor == ""
 	keys := sortKeys(q.Sort)
 	if q.Cursor != "" {
 		if err := b.after(keys, q.Cursor); err != nil {
@@ -74,9 +86,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	for i, k := range keys {
 		order[i] = k.column + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
 	}
-	sql := "SELECT r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
+	query := "SELECT r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
 		" ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	rows, err := db.Raw(sql, append(b.args, q.Count+1)...).Rows()
+	rows, err := s.queryPlanned(ctx, query, append(b.args, q.Count+1))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
 	}
@@ -98,12 +110,39 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
 	}
+	if page.Total < 0 && firstPage && page.Next == "" && q.Total != "none" {
+		page.Total = len(page.Resources) // the first page is everything: the count is free
+	}
 	return page, nil
 }
 
 type sortKey struct {
 	column string // r.last_updated or r.id
 	desc   bool
+}
+
+// queryPlanned runs a query that PostgreSQL must plan for its actual
+// values. pgx otherwise caches a prepared statement, which after five runs
+// may get a generic plan that ignores them; for search, whose selectivity
+// swings with the values, that halved throughput, while planning every
+// statement (reads included) halved read throughput. So only search goes
+// unprepared, on gorm's own connection (or transaction).
+func (s *Store) queryPlanned(ctx context.Context, query string, args []any) (*sql.Rows, error) {
+	pool := s.conn(ctx).Statement.ConnPool
+	if s.dialect != postgres {
+		return pool.QueryContext(ctx, query, args...)
+	}
+	var sb strings.Builder
+	n := 0
+	for _, c := range query { // ? → $n; the search SQL has no ? inside literals
+		if c == '?' {
+			n++
+			sb.WriteString("$" + strconv.Itoa(n))
+		} else {
+			sb.WriteRune(c)
+		}
+	}
+	return pool.QueryContext(ctx, sb.String(), append([]any{pgx.QueryExecModeExec}, args...)...)
 }
 
 // sortKeys turns _sort into columns, newest first by default, always ending

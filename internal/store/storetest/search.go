@@ -107,7 +107,7 @@ func testSearch(t *testing.T, s store.Store) {
 	// Pages: every match exactly once, in _sort order, however the page size.
 	for _, tt := range []struct{ sort, want string }{{"_id", "p1 p2 p3"}, {"-_id", "p3 p2 p1"}, {"", "p3 p2 p1"}, {"_lastUpdated", "p1 p2 p3"}} {
 		var seen []string
-		q := "_count=1"
+		q := "_count=1&_total=accurate"
 		if tt.sort != "" {
 			q += "&_sort=" + tt.sort
 		}
@@ -131,6 +131,12 @@ func testSearch(t *testing.T, s store.Store) {
 		if got := strings.Join(seen, " "); got != tt.want {
 			t.Errorf("_sort=%s paged: %s, want %s", tt.sort, got, tt.want)
 		}
+	}
+
+	// Without _total, a page that is not everything carries no count.
+	page, err := s.Search(ctx, parse(t, ps, "Patient", "_count=2"))
+	if err != nil || page.Total != -1 || len(page.Resources) != 2 || page.Next == "" {
+		t.Errorf("_count=2 without _total: %+v, %v; want 2 results, Total -1 and a next cursor", page, err)
 	}
 
 	// Updates and deletes leave no stale index rows.
