@@ -63,6 +63,14 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 		b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
 			Search: &fhir.EntrySearch{Mode: "match"}})
 	}
+	for _, res := range page.Included {
+		body, err := a.subset(view, res)
+		if err != nil {
+			return nil, err
+		}
+		b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
+			Search: &fhir.EntrySearch{Mode: "include"}})
+	}
 	if len(q.Ignored) > 0 {
 		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(fhirerr.Issue{Severity: "warning", Code: "not-supported",
 			Diagnostics: "ignored unknown or unsupported search parameters: " + strings.Join(q.Ignored, ", ")}),

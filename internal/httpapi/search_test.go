@@ -161,3 +161,59 @@ func TestCapabilityStatementSearchParams(t *testing.T) {
 		}
 	})
 }
+
+// entriesByMode lists "mode Type/id" for every entry of a searchset.
+func entriesByMode(t *testing.T, b map[string]any) []string {
+	t.Helper()
+	out := []string{}
+	es, _ := b["entry"].([]any)
+	for _, e := range es {
+		e := e.(map[string]any)
+		res := e["resource"].(map[string]any)
+		id, _ := res["id"].(string)
+		out = append(out, e["search"].(map[string]any)["mode"].(string)+" "+res["resourceType"].(string)+"/"+id)
+	}
+	return out
+}
+
+func TestSearchIncludes(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		s.do("PUT", "/Organization/gp1", `{"resourceType":"Organization","id":"gp1","name":"Valley Surgery"}`).mustStatus(t, 201)
+		s.do("PUT", "/Patient/p1", `{"resourceType":"Patient","id":"p1","generalPractitioner":[{"reference":"Organization/gp1"}]}`).mustStatus(t, 201)
+		s.do("PUT", "/CarePlan/cp1", `{"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan","subject":{"reference":"Patient/p1"}}`).mustStatus(t, 201)
+		s.do("PUT", "/CarePlan/cp2", `{"resourceType":"CarePlan","id":"cp2","status":"draft","intent":"plan","subject":{"reference":"Patient/p1"}}`).mustStatus(t, 201)
+		for i := 0; i < 2; i++ {
+			s.do("PUT", fmt.Sprintf("/Task/t%d", i), fmt.Sprintf(`{"resourceType":"Task","id":"t%d","status":"requested","intent":"order",
+				"owner":{"reference":"Organization/gp1"},"for":{"reference":"Patient/p1"},"basedOn":[{"reference":"CarePlan/cp1"}]}`, i)).mustStatus(t, 201)
+		}
+		s.do("PUT", "/Task/t9", `{"resourceType":"Task","id":"t9","status":"requested","intent":"order","basedOn":[{"reference":"CarePlan/cp2"}]}`).mustStatus(t, 201)
+		tests := []struct {
+			query string
+			want  []string
+		}{
+			{"/CarePlan?subject=Patient/p1&status=active&_revinclude=Task:based-on",
+				[]string{"match CarePlan/cp1", "include Task/t0", "include Task/t1"}},
+			{"/Task?_id=t0&_include=Task:owner", []string{"match Task/t0", "include Organization/gp1"}},
+			{"/Task?_id=t0&_include=Task:owner:Organization", []string{"match Task/t0", "include Organization/gp1"}},
+			{"/Task?_id=t0,t1&_include=Task:patient", []string{"match Task/t0", "match Task/t1", "include Patient/p1"}},
+			{"/Task?_id=t0&_include=*", []string{"match Task/t0", "include CarePlan/cp1", "include Organization/gp1", "include Patient/p1"}},
+			{"/Task?_id=t0&_include=Task:patient&_include:iterate=Patient:general-practitioner",
+				[]string{"match Task/t0", "include Patient/p1", "include Organization/gp1"}},
+			{"/Task?_id=t0&_include=Task:patient&_include=Patient:general-practitioner", // no :iterate: one step only
+				[]string{"match Task/t0", "include Patient/p1"}},
+			{"/Patient?_id=p1&_revinclude=CarePlan:subject&_revinclude:iterate=Task:based-on",
+				[]string{"match Patient/p1", "include CarePlan/cp1", "include CarePlan/cp2", "include Task/t0", "include Task/t1", "include Task/t9"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				b := s.do("GET", tt.query+"&_sort=_id", "").mustStatus(t, 200).json(t)
+				if diff := cmp.Diff(tt.want, entriesByMode(t, b)); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+			})
+		}
+		for _, bad := range []string{"/Task?_include=Task:status", "/Task?_include=Nope", "/Task?_include=Task:owner:Goal", "/Task?_include:deep=Task:owner"} {
+			s.do("GET", bad, "").mustStatus(t, 400).outcome(t)
+		}
+	})
+}

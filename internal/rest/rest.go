@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -376,7 +377,80 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, str
 	if err != nil {
 		return nil, nil, err
 	}
+	if page.Included, err = s.include(ctx, q, page.Resources); err != nil {
+		return nil, nil, err
+	}
 	return q, page, nil
+}
+
+// maxIncludeRounds bounds :iterate, so reference cycles end.
+const maxIncludeRounds = 4
+
+// include follows q's _include and _revinclude from the matches (and, for
+// :iterate, from what they brought in), each resource once.
+func (s *Service) include(ctx context.Context, q *search.Query, matches []*fhir.Resource) ([]*fhir.Resource, error) {
+	if len(q.Includes)+len(q.RevIncludes) == 0 {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, r := range matches {
+		seen[r.Type+"/"+r.ID] = true
+	}
+	var included []*fhir.Resource
+	frontier := matches
+	for round := 0; round < maxIncludeRounds && len(frontier) > 0; round++ {
+		byType := map[string][]string{}
+		for _, r := range frontier {
+			byType[r.Type] = append(byType[r.Type], r.ID)
+		}
+		var next []*fhir.Resource
+		add := func(rs []*fhir.Resource) {
+			for _, r := range rs {
+				if key := r.Type + "/" + r.ID; !seen[key] {
+					seen[key] = true
+					next = append(next, r)
+				}
+			}
+		}
+		for _, inc := range q.Includes {
+			if round > 0 && !inc.Iterate {
+				continue
+			}
+			for typ, ids := range byType {
+				if inc.Source != "" && inc.Source != typ {
+					continue
+				}
+				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target)
+				if err != nil {
+					return nil, err
+				}
+				add(rs)
+			}
+		}
+		for _, inc := range q.RevIncludes {
+			if round > 0 && !inc.Iterate {
+				continue
+			}
+			for typ, ids := range byType {
+				if inc.Target != "" && inc.Target != typ {
+					continue
+				}
+				source := inc.Source
+				if source == "" {
+					source = "*"
+				}
+				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids)
+				if err != nil {
+					return nil, err
+				}
+				add(rs)
+			}
+		}
+		sort.Slice(next, func(i, j int) bool { return next[i].Type+"/"+next[i].ID < next[j].Type+"/"+next[j].ID })
+		included = append(included, next...)
+		frontier = next
+	}
+	return included, nil
 }
 
 // Reindex rebuilds the search index of every current resource from its

@@ -22,6 +22,17 @@ type Query struct {
 	Cursor  string // opaque keyset cursor from a next link; "" for the first page
 	Total   string // "none", "estimate" or "accurate"; "" counts only when it is free
 	Ignored []string
+
+	Includes    []Include // _include: what the matches refer to
+	RevIncludes []Include // _revinclude: what refers to the matches
+}
+
+// Include is one _include or _revinclude: resources of Source that refer
+// through Param (every reference parameter when "*") to resources of Target
+// (any type when ""). Iterate repeats it over what was included.
+type Include struct {
+	Source, Param, Target string
+	Iterate               bool
 }
 
 // Clause is one parameter occurrence: satisfied when any of its predicates
@@ -114,10 +125,22 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 		q.Cursor = raw
 		return nil
 	}
-	if resultParams[name] {
-		if name == "_include" || name == "_revinclude" {
-			return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "%s is not supported yet", name)
+	if base, mod, _ := strings.Cut(name, ":"); base == "_include" || base == "_revinclude" {
+		if mod != "" && mod != "iterate" && mod != "recurse" {
+			return invalid(name, "the only modifier of %s is :iterate", base)
 		}
+		inc, err := ps.parseInclude(name, raw, mod != "")
+		if err != nil {
+			return err
+		}
+		if base == "_include" {
+			q.Includes = append(q.Includes, inc)
+		} else {
+			q.RevIncludes = append(q.RevIncludes, inc)
+		}
+		return nil
+	}
+	if resultParams[name] {
 		return nil // handled by the caller (_summary, _elements, _format, _pretty)
 	}
 	code, modifier, _ := strings.Cut(name, ":")
@@ -164,6 +187,38 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 	}
 	q.Clauses = append(q.Clauses, c)
 	return nil
+}
+
+// parseInclude reads Source:param[:Target], or * for every reference.
+func (ps *Params) parseInclude(name, raw string, iterate bool) (Include, error) {
+	if raw == "*" {
+		return Include{Param: "*", Iterate: iterate}, nil
+	}
+	parts := strings.Split(raw, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return Include{}, invalid(name, "%q: use SourceType:parameter[:TargetType] or *", raw)
+	}
+	inc := Include{Source: parts[0], Param: parts[1], Iterate: iterate}
+	if len(parts) == 3 {
+		inc.Target = parts[2]
+	}
+	if inc.Param == "*" {
+		return inc, nil
+	}
+	p, ok := ps.Lookup(inc.Source, inc.Param)
+	if !ok || p.Type != "reference" {
+		return Include{}, invalid(name, "%q: %s has no reference parameter %s", raw, inc.Source, inc.Param)
+	}
+	if inc.Target != "" && len(p.Target) > 0 {
+		found := false
+		for _, t := range p.Target {
+			found = found || t == inc.Target
+		}
+		if !found {
+			return Include{}, invalid(name, "%q: %s.%s cannot refer to %s", raw, inc.Source, inc.Param, inc.Target)
+		}
+	}
+	return inc, nil
 }
 
 func invalid(param, format string, args ...any) error {

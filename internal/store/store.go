@@ -48,6 +48,16 @@ type Store interface {
 	// Reindex replaces the search index of a resource.
 	Reindex(ctx context.Context, typ, id string, index []search.Entry) error
 
+	// Referenced returns the current resources that resources of fromType
+	// with the given ids refer to through param ("*": any reference
+	// parameter), limited to targetType when it is not "".
+	Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string) ([]*fhir.Resource, error)
+
+	// Referencing returns the current resources of typ (any type when "*")
+	// whose param ("*": any reference parameter) refers to one of the
+	// targets of targetType.
+	Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string) ([]*fhir.Resource, error)
+
 	// Search returns one page of the current, undeleted resources matching q.
 	// It counts all matches when q.Total is "accurate" or "estimate", and
 	// otherwise only when the first page holds them all.
@@ -88,6 +98,7 @@ type SearchPage struct {
 	Resources []*fhir.Resource
 	Total     int    // all matches across pages; -1 when not counted
 	Next      string // cursor of the next page; "" on the last page
+	Included  []*fhir.Resource // _include and _revinclude results (filled in by the caller)
 }
 
 // HistoryPage is one page of history.
