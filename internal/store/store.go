@@ -96,8 +96,8 @@ type HistoryQuery struct {
 // SearchPage is one page of search results.
 type SearchPage struct {
 	Resources []*fhir.Resource
-	Total     int    // all matches across pages; -1 when not counted
-	Next      string // cursor of the next page; "" on the last page
+	Total     int              // all matches across pages; -1 when not counted
+	Next      string           // cursor of the next page; "" on the last page
 	Included  []*fhir.Resource // _include and _revinclude results (filled in by the caller)
 }
 
