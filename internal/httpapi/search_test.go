@@ -217,3 +217,12 @@ func TestSearchIncludes(t *testing.T) {
 		}
 	})
 }
+
+func TestSearchChainErrors(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		for _, q := range []string{"/Task?status.name=x", "/Task?_has:Task:status:status=x", "/Task?_has:Task", "/Task?owner.name.family.given.text.x=y"} {
+			s.do("GET", q, "").mustStatus(t, 400).outcome(t)
+		}
+		s.do("GET", "/Task?owner.colour=x", "", "Prefer", "handling=strict").mustStatus(t, 400)
+	})
+}

@@ -44,6 +44,29 @@ type Clause struct {
 	Missing  *bool // :missing=true|false: the predicates are unused
 	Not      bool
 	Preds    []Pred
+
+	Chain *Chain // param.chained=value: Type is "reference"
+	Has   *Has   // _has:Type:param:inner=value: Type is "_has"
+}
+
+// Chain is a chained search: the reference parameter's target must be of
+// one of the Targets' types and satisfy that target's Inner clause (the
+// same parameter name may mean different things on different types).
+type Chain struct {
+	Targets []ChainTarget
+}
+
+// ChainTarget is one type a chain may pass through.
+type ChainTarget struct {
+	Type  string
+	Inner *Clause
+}
+
+// Has is a reverse chain: some resource of Type whose Param refers to the
+// candidate must satisfy Inner.
+type Has struct {
+	Type, Param string
+	Inner       *Clause
 }
 
 // Pred is one value of a clause, already interpreted for its type.
@@ -143,50 +166,128 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 	if resultParams[name] {
 		return nil // handled by the caller (_summary, _elements, _format, _pretty)
 	}
-	code, modifier, _ := strings.Cut(name, ":")
-	c := Clause{Param: code, Modifier: modifier}
+	c, err := ps.parseClause(q.Type, name, raw, strict)
+	if err != nil {
+		return err
+	}
+	if c == nil {
+		q.Ignored = append(q.Ignored, name)
+		return nil
+	}
+	if c.Empty() {
+		return nil // an empty value selects nothing: ignore the parameter, as the spec allows
+	}
+	q.Clauses = append(q.Clauses, *c)
+	return nil
+}
+
+// Empty reports a clause with nothing to test (an empty value).
+func (c *Clause) Empty() bool {
+	return c.Missing == nil && c.Chain == nil && c.Has == nil && len(c.Preds) == 0
+}
+
+// maxChain bounds chains and _has nesting.
+const maxChain = 4
+
+// parseClause reads one filter parameter of typ. It returns nil, nil for a
+// parameter to ignore (unknown, when not strict).
+func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, error) {
+	if strings.Count(name, ".")+strings.Count(name, "_has:") > maxChain {
+		return nil, invalid(name, "chains are limited to %d levels", maxChain)
+	}
+	if rest, ok := strings.CutPrefix(name, "_has:"); ok {
+		return ps.parseHas(typ, name, rest, raw, strict)
+	}
+	head, chained, isChain := strings.Cut(name, ".")
+	code, modifier, _ := strings.Cut(head, ":")
+	c := &Clause{Param: code, Modifier: modifier}
 	switch code {
 	case "_id":
 		c.Type = "_id"
 	case "_lastUpdated":
 		c.Type = "_lastUpdated"
 	default:
-		p, ok := ps.Lookup(q.Type, code)
-		if !ok || p.Path == nil || notIndexed[code] || p.Type == "composite" || p.Type == "special" ||
-			strings.Contains(code, ".") {
+		p, ok := ps.Lookup(typ, code)
+		if !ok || p.Path == nil || notIndexed[code] || p.Type == "composite" || p.Type == "special" {
 			if strict {
-				return fhirerr.New(fhirerr.Invalid, "not-supported", "", "unknown or unsupported search parameter %q for %s", name, q.Type)
+				return nil, fhirerr.New(fhirerr.Invalid, "not-supported", "", "unknown or unsupported search parameter %q for %s", name, typ)
 			}
-			q.Ignored = append(q.Ignored, name)
-			return nil
+			return nil, nil
 		}
 		c.Type = p.Type
+		if isChain {
+			return ps.parseChain(c, p, name, chained, raw, strict)
+		}
+	}
+	if isChain {
+		return nil, invalid(name, "only reference parameters can be chained")
 	}
 	if modifier == "missing" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
-			return invalid(name, "%q: use true or false", raw)
+			return nil, invalid(name, "%q: use true or false", raw)
 		}
 		c.Missing = &b
-		q.Clauses = append(q.Clauses, c)
-		return nil
+		return c, nil
 	}
-	if err := checkModifier(c.Type, modifier, name, ps, q.Type); err != nil {
-		return err
+	if err := checkModifier(c.Type, modifier, name); err != nil {
+		return nil, err
 	}
 	c.Not = modifier == "not"
 	for _, v := range splitValues(raw) {
-		pred, err := parsePred(c, v, name)
+		pred, err := parsePred(*c, v, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.Preds = append(c.Preds, pred)
 	}
-	if len(c.Preds) == 0 {
-		return nil // an empty value selects nothing: ignore the parameter, as the spec allows
+	return c, nil
+}
+
+// parseChain reads the rest of subject:Patient.name=x once subject is known.
+func (ps *Params) parseChain(c *Clause, p *Param, name, chained, raw string, strict bool) (*Clause, error) {
+	if p.Type != "reference" {
+		return nil, invalid(name, "%s is a %s parameter; only reference parameters can be chained", c.Param, p.Type)
 	}
-	q.Clauses = append(q.Clauses, c)
-	return nil
+	targets := p.Target
+	if c.Modifier != "" {
+		targets = []string{c.Modifier}
+	}
+	chain := &Chain{}
+	for _, t := range targets {
+		inner, err := ps.parseClause(t, chained, raw, false)
+		if err != nil {
+			return nil, err
+		}
+		if inner != nil && !inner.Empty() {
+			chain.Targets = append(chain.Targets, ChainTarget{Type: t, Inner: inner})
+		}
+	}
+	if len(chain.Targets) == 0 {
+		if strict {
+			return nil, invalid(name, "no target of %s has a search parameter %q", c.Param, chained)
+		}
+		return nil, nil
+	}
+	c.Chain, c.Modifier = chain, ""
+	return c, nil
+}
+
+// parseHas reads _has:Type:param:rest=value.
+func (ps *Params) parseHas(typ, name, rest, raw string, strict bool) (*Clause, error) {
+	parts := strings.SplitN(rest, ":", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+		return nil, invalid(name, "use _has:Type:reference-parameter:parameter=value")
+	}
+	ref, ok := ps.Lookup(parts[0], parts[1])
+	if !ok || ref.Type != "reference" {
+		return nil, invalid(name, "%s has no reference parameter %s", parts[0], parts[1])
+	}
+	inner, err := ps.parseClause(parts[0], parts[2], raw, strict)
+	if err != nil || inner == nil || inner.Empty() {
+		return nil, err
+	}
+	return &Clause{Param: name, Type: "_has", Has: &Has{Type: parts[0], Param: parts[1], Inner: inner}}, nil
 }
 
 // parseInclude reads Source:param[:Target], or * for every reference.
@@ -238,7 +339,7 @@ var modifiers = map[string]map[string]bool{
 	"_lastUpdated": {"": true},
 }
 
-func checkModifier(typ, modifier, name string, ps *Params, resType string) error {
+func checkModifier(typ, modifier, name string) error {
 	if modifiers[typ][modifier] {
 		return nil
 	}

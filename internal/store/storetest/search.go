@@ -19,6 +19,7 @@ import (
 // searchFixtures are stored, indexed by the real extractor, before each
 // search case runs.
 var searchFixtures = []string{
+	`{"resourceType":"Organization","id":"gp1","name":"Valley Surgery"}`,
 	`{"resourceType":"Patient","id":"p1","name":[{"family":"Müller","given":["Ann"]}],"gender":"female","birthDate":"1961-04-12",
 	  "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"telecom":[{"system":"email","value":"ann@example.org"}],
 	  "generalPractitioner":[{"reference":"Organization/gp1"}],"meta":{"tag":[{"system":"urn:sc","code":"shared"}]}}`,
@@ -78,7 +79,8 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Patient", "deceased=false", []string{"p1", "p2"}},
 		{"Patient", "_id=p1,p3", []string{"p1", "p3"}},
 		{"Patient", "_tag=urn:sc|shared", []string{"p1"}},
-		{"Patient", "_lastUpdated=ge" + t0.Add(time.Second).Format(time.RFC3339), []string{"p2", "p3"}},
+		{"Patient", "_lastUpdated=ge" + t0.Add(2*time.Second).Format(time.RFC3339), []string{"p2", "p3"}},
+		{"Patient", "_lastUpdated=lt" + t0.Add(2*time.Second).Format(time.RFC3339), []string{"p1"}},
 		{"Observation", "value-quantity=12.5", []string{"o1"}},
 		{"Observation", "value-quantity=gt10", []string{"o1"}},
 		{"Observation", "value-quantity=lt10|http://unitsofmeasure.org|mmol/L", []string{"o2"}},
@@ -95,6 +97,15 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Observation", "date=eb2026-03-06", []string{"o1"}},
 		{"Observation", "date=2026-03-05T10:00:00Z", []string{"o1"}},
 		{"Observation", "date=2026-03-05T11:00:00%2B01:00", []string{"o1"}},
+		{"Observation", "subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009", []string{"o1"}},
+		{"Observation", "subject.name=jones", []string{"o2"}},
+		{"Observation", "subject:Patient.birthdate=1961", []string{"o1"}},
+		{"Observation", "patient.general-practitioner.name=valley", []string{"o1"}},
+		{"Observation", "patient.general-practitioner:Organization.name=nowhere", nil},
+		{"Patient", "_has:Observation:patient:code=http://loinc.org|718-7", []string{"p1"}},
+		{"Patient", "_has:Observation:subject:value-quantity=lt10", []string{"p2"}},
+		{"Patient", "_has:Observation:subject:value-quantity=lt10&gender=female", nil},
+		{"Organization", "_has:Patient:general-practitioner:_has:Observation:patient:status=final", []string{"gp1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.typ+"?"+tt.query, func(t *testing.T) {
@@ -140,7 +151,7 @@ func testSearch(t *testing.T, s store.Store) {
 	}
 
 	// Updates and deletes leave no stale index rows.
-	writeIndexed(t, s, ps, strings.Replace(searchFixtures[0], `"gender":"female"`, `"gender":"male"`, 1), 2, t0.Add(time.Minute))
+	writeIndexed(t, s, ps, strings.Replace(searchFixtures[1], `"gender":"female"`, `"gender":"male"`, 1), 2, t0.Add(time.Minute))
 	if got := searchIDs(t, s, ps, "Patient", "gender=female"); !sameIDs(got, []string{"p3"}) {
 		t.Errorf("after update, gender=female = %v, want [p3]", got)
 	}
