@@ -22,6 +22,9 @@ type request struct {
 	typ    string // resource type, "" at the system level
 	id     string
 	vid    string // version id in .../_history/{vid}
+	// compartment is the compartment type in /{compartment}/{id}/{type}
+	// (id then names the compartment's owner).
+	compartment string
 	query  url.Values
 	header http.Header
 	body   []byte
@@ -70,6 +73,9 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 		req.typ, req.id = segments[0], segments[1]
 		return &route{shape: "/{type}/{id}", methods: map[string]handler{
 			http.MethodGet: h.read, http.MethodPut: h.update, http.MethodDelete: h.delete}}, nil
+	case n == 3 && segments[2] != "_history":
+		req.compartment, req.id, req.typ = segments[0], segments[1], segments[2]
+		return &route{shape: "/{compartment}/{id}/{type}", methods: map[string]handler{http.MethodGet: h.search}}, nil
 	case n == 3 && segments[2] == "_history":
 		req.typ, req.id = segments[0], segments[1]
 		return &route{shape: "/{type}/{id}/_history", methods: map[string]handler{http.MethodGet: h.history}}, nil

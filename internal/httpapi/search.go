@@ -8,6 +8,8 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -24,6 +26,7 @@ const formType = "application/x-www-form-urlencoded"
 //	@Failure		400		{object}	object	"OperationOutcome: malformed parameter"
 //	@Router			/{type} [get]
 //	@Router			/{type}/_search [post]
+//	@Router			/Patient/{id}/{type} [get]
 func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	values := url.Values{}
 	for k, v := range r.query {
@@ -43,7 +46,15 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	if values.Get("_summary") == "count" {
 		values.Set("_count", "0")
 	}
-	q, page, err := a.opts.Service.Search(ctx, r.typ, values, prefer(r.header, "handling") == "strict")
+	strict := prefer(r.header, "handling") == "strict"
+	var q *search.Query
+	var page *store.SearchPage
+	var err error
+	if r.compartment != "" {
+		q, page, err = a.opts.Service.CompartmentSearch(ctx, r.compartment, r.id, r.typ, values, strict)
+	} else {
+		q, page, err = a.opts.Service.Search(ctx, r.typ, values, strict)
+	}
 	if err != nil {
 		return nil, err
 	}

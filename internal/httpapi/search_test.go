@@ -226,3 +226,42 @@ func TestSearchChainErrors(t *testing.T) {
 		s.do("GET", "/Task?owner.colour=x", "", "Prefer", "handling=strict").mustStatus(t, 400)
 	})
 }
+
+func TestCompartmentSearch(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		s.do("PUT", "/Practitioner/d1", `{"resourceType":"Practitioner","id":"d1"}`).mustStatus(t, 201)
+		for _, p := range []string{"p1", "p2"} {
+			s.do("PUT", "/Patient/"+p, `{"resourceType":"Patient","id":"`+p+`"}`).mustStatus(t, 201)
+		}
+		plan := func(id, patient, status string) {
+			s.do("PUT", "/CarePlan/"+id, fmt.Sprintf(`{"resourceType":"CarePlan","id":"%s","status":"%s","intent":"plan","subject":{"reference":"Patient/%s"}}`,
+				id, status, patient)).mustStatus(t, 201)
+		}
+		plan("a", "p1", "active")
+		plan("b", "p1", "completed")
+		plan("c", "p2", "active")
+		s.do("PUT", "/Communication/m1", `{"resourceType":"Communication","id":"m1","status":"completed","recipient":[{"reference":"Patient/p1"}],"sender":{"reference":"Practitioner/d1"}}`).mustStatus(t, 201)
+		tests := []struct {
+			path string
+			want []string
+		}{
+			{"/Patient/p1/CarePlan?status=active", []string{"a"}},
+			{"/Patient/p1/CarePlan?_sort=_id", []string{"a", "b"}},
+			{"/Patient/p2/CarePlan", []string{"c"}},
+			{"/Patient/p1/Communication", []string{"m1"}},
+			{"/Patient/p2/Communication", []string{}},
+			{"/Patient/p1/Patient", []string{"p1"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.path, func(t *testing.T) {
+				b := s.do("GET", tt.path, "").mustStatus(t, 200).json(t)
+				if diff := cmp.Diff(tt.want, matches(t, b)); diff != "" {
+					t.Errorf("matches (-want +got):\n%s", diff)
+				}
+			})
+		}
+		s.do("GET", "/Patient/p1/Practitioner", "").mustStatus(t, 404).outcome(t) // not in the compartment
+		s.do("GET", "/Encounter/e1/Observation", "").mustStatus(t, 404).outcome(t)  // only the Patient compartment
+		s.do("GET", "/Patient/p1/Nonsense", "").mustStatus(t, 404).outcome(t)
+	})
+}

@@ -357,6 +357,29 @@ func malformed(ref fhir.Ref, reg *registry.Registry) bool {
 // parameters; strict refuses unknown parameters (Prefer: handling=strict)
 // instead of ignoring them.
 func (s *Service) Search(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	return s.search(ctx, typ, values, strict, nil)
+}
+
+// CompartmentSearch searches typ within a Patient's compartment
+// (GET /Patient/{id}/{type}); only the Patient compartment is defined.
+func (s *Service) CompartmentSearch(ctx context.Context, compType, compID, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	if compType != "Patient" {
+		return nil, nil, fhirerr.New(fhirerr.NotFound, "not-supported", "", "only the Patient compartment is supported, not %s", compType)
+	}
+	if err := checkID(compType, compID); err != nil {
+		return nil, nil, err
+	}
+	params := s.registry.Params().PatientCompartment(typ)
+	if len(params) == 0 {
+		if _, err := s.Type(typ); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, fhirerr.New(fhirerr.NotFound, "not-found", "", "%s resources are not in the Patient compartment", typ)
+	}
+	return s.search(ctx, typ, values, strict, &search.Compartment{Type: compType, ID: compID, Params: params})
+}
+
+func (s *Service) search(ctx context.Context, typ string, values url.Values, strict bool, comp *search.Compartment) (*search.Query, *store.SearchPage, error) {
 	if err := s.supported(typ, registry.SearchType); err != nil {
 		return nil, nil, err
 	}
@@ -364,6 +387,7 @@ func (s *Service) Search(ctx context.Context, typ string, values url.Values, str
 	if err != nil {
 		return nil, nil, err
 	}
+	q.Compartment = comp
 	// References to this server given as absolute URLs match local targets.
 	base := baseOf(ctx)
 	for i := range q.Clauses {

@@ -32,8 +32,9 @@ type Component struct {
 
 // Params are the search parameters of every type, by type and code.
 type Params struct {
-	byType map[string]map[string]*Param
-	common map[string]*Param
+	byType      map[string]map[string]*Param
+	common      map[string]*Param
+	compartment map[string][]string // type → parameters placing it in a Patient's compartment
 }
 
 type paramsFile struct {
@@ -83,8 +84,29 @@ func LoadParams(fsys fs.FS) (*Params, error) {
 		}
 		ps.byType[typ] = m
 	}
+	var comp struct {
+		Resources map[string][]string `json:"resources"`
+	}
+	if b, err = fs.ReadFile(fsys, "compartment-patient.json"); err != nil {
+		return nil, fmt.Errorf("search.LoadParams: %w", err)
+	}
+	if err := json.Unmarshal(b, &comp); err != nil {
+		return nil, fmt.Errorf("search.LoadParams compartment-patient.json: %w", err)
+	}
+	for typ, codes := range comp.Resources {
+		for _, c := range codes {
+			if p, ok := ps.byType[typ][c]; !ok || p.Type != "reference" {
+				return nil, fmt.Errorf("search.LoadParams: the Patient compartment names %s.%s, which is not a reference parameter", typ, c)
+			}
+		}
+	}
+	ps.compartment = comp.Resources
 	return ps, nil
 }
+
+// PatientCompartment lists the parameters that put a resource of typ in a
+// Patient's compartment; none means the type is not in it.
+func (ps *Params) PatientCompartment(typ string) []string { return ps.compartment[typ] }
 
 // Lookup finds a parameter of typ by code, type-specific ones first.
 func (ps *Params) Lookup(typ, code string) (*Param, bool) {

@@ -95,3 +95,40 @@ func TestParamsMatchSpec(t *testing.T) {
 		t.Errorf("only %d parameters cross-checked", checked)
 	}
 }
+
+// TestCompartmentMatchesSpec cross-checks the Patient compartment against
+// the specification's CompartmentDefinition in ../shared/fhir-r4.
+func TestCompartmentMatchesSpec(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fhir-r4", "compartmentdefinition-patient.json"))
+	if err != nil {
+		t.Skipf("R4 specification data not present: %v", err)
+	}
+	var def struct {
+		Resource []struct {
+			Code  string
+			Param []string
+		}
+	}
+	if err := json.Unmarshal(b, &def); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, typ := range ps.Types() {
+		served[typ] = true
+	}
+	served["Binary"] = true
+	for _, r := range def.Resource {
+		if !served[r.Code] {
+			continue
+		}
+		want := append([]string(nil), r.Param...)
+		sort.Strings(want)
+		if diff := cmp.Diff(want, ps.PatientCompartment(r.Code), cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })); diff != "" {
+			t.Errorf("%s compartment parameters (-spec +shipped):\n%s", r.Code, diff)
+		}
+	}
+}

@@ -25,6 +25,15 @@ type Query struct {
 
 	Includes    []Include // _include: what the matches refer to
 	RevIncludes []Include // _revinclude: what refers to the matches
+
+	Compartment *Compartment // GET /Patient/1/CarePlan: only that patient's resources
+}
+
+// Compartment limits a search to resources in one Patient's compartment:
+// those whose Params refer to the patient (and the patient itself).
+type Compartment struct {
+	Type, ID string
+	Params   []string
 }
 
 // Include is one _include or _revinclude: resources of Source that refer

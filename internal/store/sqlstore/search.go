@@ -59,6 +59,16 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 			return nil, err
 		}
 	}
+	if c := q.Compartment; c != nil {
+		cond := "r.id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param IN (" + placeholders(len(c.Params)) +
+			") AND i.target_type = ? AND i.target_id = ?)"
+		args := append(append([]any{q.Type}, strings2any(c.Params)...), c.Type, c.ID)
+		if q.Type == c.Type { // a patient is in its own compartment
+			cond = "(" + cond + " OR r.id = ?)"
+			args = append(args, c.ID)
+		}
+		b.add(cond, args...)
+	}
 	page := &store.SearchPage{Total: -1}
 	if q.Total == "accurate" || q.Total == "estimate" || q.Count == 0 {
 		rows, err := s.queryPlanned(ctx, "SELECT COUNT(*) FROM resources r WHERE "+strings.Join(b.where, " AND "), b.args)
