@@ -25,11 +25,11 @@ type request struct {
 	// compartment is the compartment type in /{compartment}/{id}/{type}
 	// (id then names the compartment's owner).
 	compartment string
-	query  url.Values
-	header http.Header
-	body   []byte
-	base   string // the FHIR base URL, no trailing slash
-	url    string // the request URL as the client sent it, for self links
+	query       url.Values
+	header      http.Header
+	body        []byte
+	base        string // the FHIR base URL, no trailing slash
+	url         string // the request URL as the client sent it, for self links
 }
 
 // response is what a handler produced: status, headers and a JSON body (nil

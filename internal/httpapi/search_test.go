@@ -260,8 +260,8 @@ func TestCompartmentSearch(t *testing.T) {
 				}
 			})
 		}
-		s.do("GET", "/Patient/p1/Practitioner", "").mustStatus(t, 404).outcome(t) // not in the compartment
-		s.do("GET", "/Encounter/e1/Observation", "").mustStatus(t, 404).outcome(t)  // only the Patient compartment
+		s.do("GET", "/Patient/p1/Practitioner", "").mustStatus(t, 404).outcome(t)  // not in the compartment
+		s.do("GET", "/Encounter/e1/Observation", "").mustStatus(t, 404).outcome(t) // only the Patient compartment
 		s.do("GET", "/Patient/p1/Nonsense", "").mustStatus(t, 404).outcome(t)
 	})
 }
