@@ -157,8 +157,22 @@ func (ps *Params) Index(typ string, tree map[string]any) []Entry {
 		if p.Path == nil || p.Type == "composite" || p.Type == "special" || notIndexed[p.Code] {
 			return
 		}
-		if v := Extract(p.Type, p.Path.Eval(tree)); !v.empty() {
+		nodes := p.Path.Eval(tree)
+		if v := Extract(p.Type, nodes); !v.empty() {
 			out = append(out, Entry{Param: p.Code, Values: v})
+		}
+		// Modifier indexes, kept as tokens under "code:modifier": a
+		// reference's logical identifier (:identifier) and an identifier's
+		// type (:of-type, as system "typeSystem|typeCode").
+		switch p.Type {
+		case "reference":
+			if toks := referenceIdentifiers(nodes); len(toks) > 0 {
+				out = append(out, Entry{Param: p.Code + ":identifier", Values: Values{Tokens: toks}})
+			}
+		case "token":
+			if toks := identifierTypes(nodes); len(toks) > 0 {
+				out = append(out, Entry{Param: p.Code + ":of-type", Values: Values{Tokens: toks}})
+			}
 		}
 	}
 	for _, p := range ps.ForType(typ) {

@@ -231,6 +231,9 @@ func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, erro
 	if isChain {
 		return nil, invalid(name, "only reference parameters can be chained")
 	}
+	if (modifier == "identifier" && c.Type == "reference") || (modifier == "of-type" && c.Type == "token") {
+		return ps.parseModifierToken(c, name, raw)
+	}
 	if modifier == "missing" {
 		b, err := strconv.ParseBool(raw)
 		if err != nil {
@@ -251,6 +254,26 @@ func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, erro
 		c.Preds = append(c.Preds, pred)
 	}
 	return c, nil
+}
+
+// parseModifierToken reads subject:identifier=system|value and
+// identifier:of-type=typeSystem|typeCode|value, searched as tokens indexed
+// under "param:modifier".
+func (ps *Params) parseModifierToken(c *Clause, name, raw string) (*Clause, error) {
+	out := &Clause{Param: c.Param + ":" + c.Modifier, Type: "token"}
+	for _, v := range splitValues(raw) {
+		if c.Modifier == "identifier" {
+			p, _ := parsePred(*out, v, name)
+			out.Preds = append(out.Preds, p)
+			continue
+		}
+		parts := strings.SplitN(v, "|", 3)
+		if len(parts) != 3 || parts[2] == "" {
+			return nil, invalid(name, "%q: use typeSystem|typeCode|value", v)
+		}
+		out.Preds = append(out.Preds, Pred{System: parts[0] + "|" + parts[1], HasSystem: true, Code: parts[2]})
+	}
+	return out, nil
 }
 
 // parseChain reads the rest of subject:Patient.name=x once subject is known.
@@ -355,8 +378,7 @@ func checkModifier(typ, modifier, name string) error {
 	if typ == "reference" && modifier != "" && modifier[0] >= 'A' && modifier[0] <= 'Z' {
 		return nil // :Patient — a resource type
 	}
-	if modifier == "identifier" || modifier == "of-type" || modifier == "in" || modifier == "not-in" ||
-		modifier == "above" || modifier == "below" || modifier == "iterate" {
+	if modifier == "in" || modifier == "not-in" || modifier == "above" || modifier == "below" || modifier == "iterate" {
 		return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "search parameter %s: the :%s modifier is not supported yet", name, modifier)
 	}
 	return invalid(name, "the :%s modifier does not apply to a %s parameter", modifier, typ)

@@ -307,3 +307,39 @@ func numberRange(n json.Number) (Number, bool) {
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+// referenceIdentifiers are the Reference.identifier tokens of reference nodes.
+func referenceIdentifiers(nodes []Node) []Token {
+	var out []Token
+	for _, n := range nodes {
+		if m, ok := n.Value.(map[string]any); ok {
+			if id, ok := m["identifier"].(map[string]any); ok {
+				out = appendTokens(out, Node{Value: id})
+			}
+		}
+	}
+	return out
+}
+
+// identifierTypes are "typeSystem|typeCode" + value tokens of Identifier
+// nodes that carry a type.
+func identifierTypes(nodes []Node) []Token {
+	var out []Token
+	for _, n := range nodes {
+		m, ok := n.Value.(map[string]any)
+		if !ok {
+			continue
+		}
+		value, _ := m["value"].(string)
+		typ, _ := m["type"].(map[string]any)
+		codings, _ := typ["coding"].([]any)
+		for _, c := range codings {
+			if c, ok := c.(map[string]any); ok && value != "" {
+				sys, _ := c["system"].(string)
+				code, _ := c["code"].(string)
+				out = append(out, Token{System: sys + "|" + code, Code: value})
+			}
+		}
+	}
+	return out
+}
