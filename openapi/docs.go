@@ -25,6 +25,40 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/": {
+            "get": {
+                "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Search a resource type",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "Page size (default 20, at most 1000)",
+                        "name": "_count",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle (type searchset)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: malformed parameter",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
         "/Patient/{id}/{type}": {
             "get": {
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",

@@ -27,6 +27,7 @@ const formType = "application/x-www-form-urlencoded"
 //	@Router			/{type} [get]
 //	@Router			/{type}/_search [post]
 //	@Router			/Patient/{id}/{type} [get]
+//	@Router			/ [get]
 func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	values := url.Values{}
 	for k, v := range r.query {
@@ -50,9 +51,12 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	var q *search.Query
 	var page *store.SearchPage
 	var err error
-	if r.compartment != "" {
+	switch {
+	case r.compartment != "":
 		q, page, err = a.opts.Service.CompartmentSearch(ctx, r.compartment, r.id, r.typ, values, strict)
-	} else {
+	case r.typ == "":
+		q, page, err = a.opts.Service.SystemSearch(ctx, values, strict)
+	default:
 		q, page, err = a.opts.Service.Search(ctx, r.typ, values, strict)
 	}
 	if err != nil {

@@ -265,3 +265,46 @@ func TestCompartmentSearch(t *testing.T) {
 		s.do("GET", "/Patient/p1/Nonsense", "").mustStatus(t, 404).outcome(t)
 	})
 }
+
+func TestSystemSearch(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		s.do("PUT", "/Patient/same", `{"resourceType":"Patient","id":"same","meta":{"tag":[{"system":"urn:sc","code":"x"}]}}`).mustStatus(t, 201)
+		s.do("PUT", "/Practitioner/same", `{"resourceType":"Practitioner","id":"same","meta":{"tag":[{"system":"urn:sc","code":"x"}]}}`).mustStatus(t, 201)
+		s.do("PUT", "/Organization/o", `{"resourceType":"Organization","id":"o"}`).mustStatus(t, 201)
+		tests := []struct {
+			query string
+			want  []string
+		}{
+			{"?_type=Patient,Practitioner&_tag=urn:sc|x", []string{"match Patient/same", "match Practitioner/same"}},
+			{"?_tag=urn:sc|x", []string{"match Patient/same", "match Practitioner/same"}},
+			{"?_type=Organization", []string{"match Organization/o"}},
+			{"?_id=same&_type=Practitioner", []string{"match Practitioner/same"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				got := entriesByMode(t, s.do("GET", tt.query, "").mustStatus(t, 200).json(t))
+				sort.Strings(got)
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("entries (-want +got):\n%s", diff)
+				}
+			})
+		}
+		// Paging across types sees every resource once.
+		var seen []string
+		next := "?_count=1"
+		for pages := 0; next != ""; pages++ {
+			if pages > 5 {
+				t.Fatal("paging does not end")
+			}
+			b := s.do("GET", next, "").mustStatus(t, 200).json(t)
+			seen = append(seen, entriesByMode(t, b)...)
+			next = strings.TrimPrefix(link(b, "next"), s.url)
+		}
+		sort.Strings(seen)
+		if diff := cmp.Diff([]string{"match Organization/o", "match Patient/same", "match Practitioner/same"}, seen); diff != "" {
+			t.Errorf("paged (-want +got):\n%s", diff)
+		}
+		s.do("GET", "?_type=Medication", "").mustStatus(t, 404).outcome(t)
+		s.do("GET", "?status=active", "", "Prefer", "handling=strict").mustStatus(t, 400) // not common to all types
+	})
+}

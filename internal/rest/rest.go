@@ -379,13 +379,35 @@ func (s *Service) CompartmentSearch(ctx context.Context, compType, compID, typ s
 	return s.search(ctx, typ, values, strict, &search.Compartment{Type: compType, ID: compID, Params: params})
 }
 
+// SystemSearch searches across types (GET [base]?_type=...) with the
+// parameters common to all resources; no _type means every served type.
+func (s *Service) SystemSearch(ctx context.Context, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	return s.search(ctx, "", values, strict, nil)
+}
+
 func (s *Service) search(ctx context.Context, typ string, values url.Values, strict bool, comp *search.Compartment) (*search.Query, *store.SearchPage, error) {
-	if err := s.supported(typ, registry.SearchType); err != nil {
-		return nil, nil, err
+	if typ != "" {
+		if err := s.supported(typ, registry.SearchType); err != nil {
+			return nil, nil, err
+		}
 	}
 	q, err := s.registry.Params().Parse(typ, values, strict)
 	if err != nil {
 		return nil, nil, err
+	}
+	if typ == "" {
+		if len(q.Types) == 0 {
+			for _, name := range s.registry.Names() {
+				if t, _ := s.registry.Lookup(name); t.Supports(registry.SearchType) {
+					q.Types = append(q.Types, name)
+				}
+			}
+		}
+		for _, t := range q.Types {
+			if err := s.supported(t, registry.SearchType); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	q.Compartment = comp
 	// References to this server given as absolute URLs match local targets.

@@ -15,7 +15,8 @@ import (
 // Query is a parsed search over the resources of one type: those satisfying
 // every Clause (repeated parameters AND), newest first unless sorted.
 type Query struct {
-	Type    string
+	Type    string   // "" for a system search, over Types
+	Types   []string // system search: _type, or every served type
 	Clauses []Clause
 	Sort    []SortKey
 	Count   int
@@ -155,6 +156,16 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 		return nil
 	case "_cursor":
 		q.Cursor = raw
+		return nil
+	case "_type":
+		if q.Type != "" {
+			return invalid(name, "_type belongs to system searches (GET [base]?_type=...)")
+		}
+		for _, t := range strings.Split(raw, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				q.Types = append(q.Types, t)
+			}
+		}
 		return nil
 	}
 	if base, mod, _ := strings.Cut(name, ":"); base == "_include" || base == "_revinclude" {

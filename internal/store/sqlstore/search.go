@@ -52,12 +52,31 @@ func escapeLike(s string) string {
 // paging over the sort keys.
 func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage, error) {
 	b := &sqlBuilder{dialect: s.dialect, typ: q.Type}
-	b.add("r.type = ?", q.Type)
+	if q.Type != "" {
+		b.add("r.type = ?", q.Type)
+	} else {
+		b.add("r.type IN ("+placeholders(len(q.Types))+")", strings2any(q.Types)...)
+	}
 	b.add("r.deleted = ?", false)
 	for _, c := range q.Clauses {
-		if err := b.clause(c); err != nil {
-			return nil, err
+		if q.Type != "" {
+			if err := b.clause(c); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// A system search: the clause for each type, on that type's rows.
+		var ors []string
+		var args []any
+		for _, t := range q.Types {
+			cond, a, err := b.cond(c, "r", t)
+			if err != nil {
+				return nil, err
+			}
+			ors = append(ors, "(r.type = ? AND "+cond+")")
+			args = append(append(args, t), a...)
+		}
+		b.add("("+strings.Join(ors, " OR ")+")", args...)
 	}
 	if c := q.Compartment; c != nil {
 		cond := "r.id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param IN (" + placeholders(len(c.Params)) +
@@ -88,7 +107,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 		return page, nil
 	}
 	firstPage := q.Cursor == ""
-	keys := sortKeys(q.Sort)
+	keys := sortKeys(q.Sort, q.Type == "")
 	if q.Cursor != "" {
 		if err := b.after(keys, q.Cursor); err != nil {
 			return nil, err
@@ -98,7 +117,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	for i, k := range keys {
 		order[i] = k.column + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
 	}
-	query := "SELECT r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
+	query := "SELECT r.type, r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
 		" ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
 	rows, err := s.queryPlanned(ctx, query, append(b.args, q.Count+1))
 	if err != nil {
@@ -106,9 +125,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r := &fhir.Resource{Type: q.Type}
+		r := &fhir.Resource{}
 		var lastUpdated int64
-		if err := rows.Scan(&r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
+		if err := rows.Scan(&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
 			return nil, fmt.Errorf("sqlstore.Search: %w", err)
 		}
 		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
@@ -158,9 +177,13 @@ func (s *Store) queryPlanned(ctx context.Context, query string, args []any) (*sq
 }
 
 // sortKeys turns _sort into columns, newest first by default, always ending
-// with the id so the order is total and keyset paging exact.
-func sortKeys(sort []search.SortKey) []sortKey {
+// with the id (after the type, across types) so the order is total and
+// keyset paging exact.
+func sortKeys(sort []search.SortKey, acrossTypes bool) []sortKey {
 	if len(sort) == 0 {
+		if acrossTypes {
+			return []sortKey{{"r.last_updated", true}, {"r.type", true}, {"r.id", true}}
+		}
 		return []sortKey{{"r.last_updated", true}, {"r.id", true}}
 	}
 	var keys []sortKey
@@ -172,8 +195,14 @@ func sortKeys(sort []search.SortKey) []sortKey {
 		}
 		keys = append(keys, sortKey{col, k.Desc})
 	}
+	last := keys[len(keys)-1].desc
+	if acrossTypes {
+		keys = append(keys, sortKey{"r.type", last})
+	}
 	if !hasID {
-		keys = append(keys, sortKey{"r.id", keys[len(keys)-1].desc})
+		keys = append(keys, sortKey{"r.id", last})
+	} else if acrossTypes { // _id given: the type must still break ties before it
+		keys = append(keys[:len(keys)-2], sortKey{"r.type", last}, keys[len(keys)-2])
 	}
 	return keys
 }
@@ -182,9 +211,12 @@ func sortKeys(sort []search.SortKey) []sortKey {
 func cursorOf(keys []sortKey, r *fhir.Resource) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		if k.column == "r.id" {
+		switch k.column {
+		case "r.id":
 			parts[i] = r.ID
-		} else {
+		case "r.type":
+			parts[i] = r.Type
+		default:
 			parts[i] = strconv.FormatInt(r.LastUpdated.UnixMicro(), 10)
 		}
 	}
@@ -199,7 +231,7 @@ func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
 	}
 	vals := make([]any, len(keys))
 	for i, k := range keys {
-		if k.column == "r.id" {
+		if k.column == "r.id" || k.column == "r.type" {
 			vals[i] = parts[i]
 			continue
 		}
