@@ -98,7 +98,8 @@ type Pred struct {
 
 // SortKey is one _sort key.
 type SortKey struct {
-	Param string // _lastUpdated or _id
+	Param string // _lastUpdated, _id, or a string, token, date, number, quantity or uri parameter
+	Type  string // the parameter's type; "" for _lastUpdated and _id
 	Desc  bool
 }
 
@@ -147,9 +148,18 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 		return nil
 	case "_sort":
 		for _, key := range strings.Split(raw, ",") {
-			k := SortKey{Param: strings.TrimPrefix(key, "-"), Desc: strings.HasPrefix(key, "-")}
+			k := SortKey{Param: strings.TrimPrefix(strings.TrimSpace(key), "-"), Desc: strings.HasPrefix(strings.TrimSpace(key), "-")}
 			if k.Param != "_lastUpdated" && k.Param != "_id" {
-				return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "_sort=%s: sorting is supported on _lastUpdated and _id", key)
+				p, ok := ps.Lookup(q.Type, k.Param)
+				if !ok || p.Path == nil || notIndexed[k.Param] {
+					return invalid("_sort", "%s has no search parameter %q to sort on", q.Type, k.Param)
+				}
+				switch p.Type {
+				case "string", "token", "date", "number", "quantity", "uri":
+				default:
+					return fhirerr.New(fhirerr.NotSupported, "not-supported", "", "_sort=%s: sorting on %s parameters is not supported", key, p.Type)
+				}
+				k.Type = p.Type
 			}
 			q.Sort = append(q.Sort, k)
 		}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -113,30 +114,41 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 			return nil, err
 		}
 	}
-	order := make([]string, len(keys))
+	order, orderArgs := orderBy(keys)
+	// The sort values come back too, to build the next cursor from.
+	sortCols := make([]string, len(keys))
+	var sortArgs []any
 	for i, k := range keys {
-		order[i] = k.column + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
+		sortCols[i] = k.expr
+		sortArgs = append(sortArgs, k.args...)
 	}
-	query := "SELECT r.type, r.id, r.version, r.last_updated, r.body FROM resources r WHERE " + strings.Join(b.where, " AND ") +
-		" ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	rows, err := s.queryPlanned(ctx, query, append(b.args, q.Count+1))
+	query := "SELECT r.type, r.id, r.version, r.last_updated, r.body, " + strings.Join(sortCols, ", ") +
+		" FROM resources r WHERE " + strings.Join(b.where, " AND ") + " ORDER BY " + order + " LIMIT ?"
+	args := append(append(append(sortArgs, b.args...), orderArgs...), q.Count+1)
+	rows, err := s.queryPlanned(ctx, query, args)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
 	}
 	defer rows.Close()
+	var lastVals []any
 	for rows.Next() {
 		r := &fhir.Resource{}
 		var lastUpdated int64
-		if err := rows.Scan(&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
+		vals := make([]any, len(keys))
+		dest := []any{&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlstore.Search: %w", err)
 		}
 		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
 		if len(page.Resources) == q.Count {
-			last := page.Resources[len(page.Resources)-1]
-			page.Next = cursorOf(keys, last)
+			page.Next = cursorOf(normalise(keys, lastVals))
 			break
 		}
 		page.Resources = append(page.Resources, r)
+		lastVals = vals
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
@@ -145,11 +157,6 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 		page.Total = len(page.Resources) // the first page is everything: the count is free
 	}
 	return page, nil
-}
-
-type sortKey struct {
-	column string // r.last_updated or r.id
-	desc   bool
 }
 
 // queryPlanned runs a query that PostgreSQL must plan for its actual
@@ -176,87 +183,209 @@ func (s *Store) queryPlanned(ctx context.Context, query string, args []any) (*sq
 	return pool.QueryContext(ctx, sb.String(), append([]any{pgx.QueryExecModeExec}, args...)...)
 }
 
-// sortKeys turns _sort into columns, newest first by default, always ending
+// normalise converts scanned sort values to the Go types of their keys
+// (drivers return int64, float64, string or []byte variously).
+func normalise(keys []sortKey, vals []any) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		switch x := v.(type) {
+		case nil:
+		case []byte:
+			out[i] = string(x)
+		case int64:
+			if keys[i].kind == 'f' {
+				out[i] = float64(x)
+			} else {
+				out[i] = x
+			}
+		case float64:
+			if keys[i].kind == 'i' {
+				out[i] = int64(x)
+			} else {
+				out[i] = x
+			}
+		case int32:
+			out[i] = int64(x)
+		default:
+			out[i] = x
+		}
+	}
+	return out
+}
+
+// sortKey is one ORDER BY key: a column of r, or for a parameter the
+// lowest (ascending) or highest (descending) of the resource's values.
+type sortKey struct {
+	expr     string // SQL over r
+	args     []any  // arguments of expr
+	desc     bool
+	nullable bool // parameter keys: resources without a value sort last
+	kind     byte // cursor encoding: 'i' int64, 'f' float64, 's' string
+}
+
+// sortValue is what a parameter key sorts by, per type and direction.
+var sortValue = map[string][2]string{ // type → {ascending, descending} expression over index row i
+	"string": {"MIN(i.value)", "MAX(i.value)"}, "token": {"MIN(i.code)", "MAX(i.code)"},
+	"date": {"MIN(i.low)", "MAX(i.high)"}, "number": {"MIN(i.value)", "MAX(i.value)"},
+	"quantity": {"MIN(i.value)", "MAX(i.value)"}, "uri": {"MIN(i.uri)", "MAX(i.uri)"},
+}
+
+// sortKeys turns _sort into keys, newest first by default, always ending
 // with the id (after the type, across types) so the order is total and
 // keyset paging exact.
 func sortKeys(sort []search.SortKey, acrossTypes bool) []sortKey {
+	lastUpdated := func(desc bool) sortKey { return sortKey{expr: "r.last_updated", desc: desc, kind: 'i'} }
+	id := func(desc bool) sortKey { return sortKey{expr: "r.id", desc: desc, kind: 's'} }
+	typ := func(desc bool) sortKey { return sortKey{expr: "r.type", desc: desc, kind: 's'} }
 	if len(sort) == 0 {
-		if acrossTypes {
-			return []sortKey{{"r.last_updated", true}, {"r.type", true}, {"r.id", true}}
-		}
-		return []sortKey{{"r.last_updated", true}, {"r.id", true}}
+		sort = []search.SortKey{{Param: "_lastUpdated", Desc: true}}
 	}
 	var keys []sortKey
 	hasID := false
 	for _, k := range sort {
-		col := "r.last_updated"
-		if k.Param == "_id" {
-			col, hasID = "r.id", true
+		switch k.Param {
+		case "_lastUpdated":
+			keys = append(keys, lastUpdated(k.Desc))
+		case "_id":
+			hasID = true
+			if acrossTypes {
+				keys = append(keys, typ(k.Desc))
+			}
+			keys = append(keys, id(k.Desc))
+		default:
+			agg := sortValue[k.Type][0]
+			if k.Desc {
+				agg = sortValue[k.Type][1]
+			}
+			kind := byte('s')
+			switch k.Type {
+			case "date":
+				kind = 'i'
+			case "number", "quantity":
+				kind = 'f'
+			}
+			keys = append(keys, sortKey{
+				expr: "(SELECT " + agg + " FROM " + tableOf[k.Type] + " i WHERE i.res_type = r.type AND i.res_id = r.id AND i.param = ?)",
+				args: []any{k.Param}, desc: k.Desc, nullable: true, kind: kind})
 		}
-		keys = append(keys, sortKey{col, k.Desc})
-	}
-	last := keys[len(keys)-1].desc
-	if acrossTypes {
-		keys = append(keys, sortKey{"r.type", last})
 	}
 	if !hasID {
-		keys = append(keys, sortKey{"r.id", last})
-	} else if acrossTypes { // _id given: the type must still break ties before it
-		keys = append(keys[:len(keys)-2], sortKey{"r.type", last}, keys[len(keys)-2])
+		last := keys[len(keys)-1].desc
+		if acrossTypes {
+			keys = append(keys, typ(last))
+		}
+		keys = append(keys, id(last))
 	}
 	return keys
 }
 
-// cursorOf encodes the sort-key values of the last row of a page.
-func cursorOf(keys []sortKey, r *fhir.Resource) string {
+// orderBy renders the keys as an ORDER BY list and its arguments.
+func orderBy(keys []sortKey) (string, []any) {
 	parts := make([]string, len(keys))
+	var args []any
 	for i, k := range keys {
-		switch k.column {
-		case "r.id":
-			parts[i] = r.ID
-		case "r.type":
-			parts[i] = r.Type
-		default:
-			parts[i] = strconv.FormatInt(r.LastUpdated.UnixMicro(), 10)
+		parts[i] = k.expr + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
+		if k.nullable {
+			parts[i] += " NULLS LAST"
 		}
+		args = append(args, k.args...)
 	}
-	return strings.Join(parts, "~") // ids cannot contain ~
+	return strings.Join(parts, ", "), args
 }
 
-// after restricts the query to rows after the cursor in the sort order.
-func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
-	parts := strings.Split(cursor, "~")
+// cursorOf encodes the sort-key values of the last row of a page. Each value
+// is typed and base64url-encoded, so any string (or NULL) survives.
+func cursorOf(vals []any) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		switch v := v.(type) {
+		case nil:
+			parts[i] = "n"
+		case int64:
+			parts[i] = "i" + strconv.FormatInt(v, 10)
+		case float64:
+			parts[i] = "f" + strconv.FormatFloat(v, 'g', -1, 64)
+		case string:
+			parts[i] = "s" + base64.RawURLEncoding.EncodeToString([]byte(v))
+		default:
+			parts[i] = "s" + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprint(v)))
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func parseCursor(keys []sortKey, cursor string) ([]any, error) {
+	bad := fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+	parts := strings.Split(cursor, ".")
 	if len(parts) != len(keys) {
-		return fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+		return nil, bad
 	}
 	vals := make([]any, len(keys))
-	for i, k := range keys {
-		if k.column == "r.id" || k.column == "r.type" {
-			vals[i] = parts[i]
-			continue
+	for i, p := range parts {
+		if p == "" || (p[0] != 'n' && p[0] != keys[i].kind) {
+			return nil, bad
 		}
-		v, err := strconv.ParseInt(parts[i], 10, 64)
+		var err error
+		switch p[0] {
+		case 'n':
+			if !keys[i].nullable {
+				return nil, bad
+			}
+		case 'i':
+			vals[i], err = strconv.ParseInt(p[1:], 10, 64)
+		case 'f':
+			vals[i], err = strconv.ParseFloat(p[1:], 64)
+		case 's':
+			var b []byte
+			b, err = base64.RawURLEncoding.DecodeString(p[1:])
+			vals[i] = string(b)
+		}
 		if err != nil {
-			return fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+			return nil, bad
 		}
-		vals[i] = v
 	}
-	// (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... with each key's direction.
+	return vals, nil
+}
+
+// after restricts the query to rows after the cursor in the sort order:
+// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., where NULLs sort last.
+func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
+	vals, err := parseCursor(keys, cursor)
+	if err != nil {
+		return err
+	}
 	var ors []string
 	var args []any
 	for i := range keys {
 		var ands []string
+		var a []any
 		for j := 0; j < i; j++ {
-			ands = append(ands, keys[j].column+" = ?")
-			args = append(args, vals[j])
+			if vals[j] == nil {
+				ands = append(ands, keys[j].expr+" IS NULL")
+				a = append(a, keys[j].args...)
+			} else {
+				ands = append(ands, keys[j].expr+" = ?")
+				a = append(append(a, keys[j].args...), vals[j])
+			}
 		}
-		op := " > ?"
-		if keys[i].desc {
-			op = " < ?"
+		k := keys[i]
+		switch {
+		case vals[i] == nil:
+			continue // nothing sorts after NULL in this key
+		case k.nullable:
+			op := map[bool]string{true: " < ?", false: " > ?"}[k.desc]
+			ands = append(ands, "("+k.expr+op+" OR "+k.expr+" IS NULL)")
+			a = append(append(append(a, k.args...), vals[i]), k.args...)
+		default:
+			ands = append(ands, k.expr+map[bool]string{true: " < ?", false: " > ?"}[k.desc])
+			a = append(append(a, k.args...), vals[i])
 		}
-		ands = append(ands, keys[i].column+op)
-		args = append(args, vals[i])
 		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
+		args = append(args, a...)
+	}
+	if len(ors) == 0 {
+		b.add("1 = 0")
+		return nil
 	}
 	b.add("("+strings.Join(ors, " OR ")+")", args...)
 	return nil
