@@ -122,7 +122,7 @@ func TestSearchHTTP(t *testing.T) {
 
 		// Malformed values name the parameter.
 		for _, q := range []string{"/Task?authored-on=yesterday", "/Task?status:exact=x", "/Observation?value-quantity=lots",
-			"/Task?_count=-1", "/Task?_sort=based-on", "/Task?_sort=nonsense", "/Task?owner=a/b/c", "/Patient?birthdate:missing=maybe"} {
+			"/Task?_count=-1", "/Task?_sort=based-on", "/Task?_sort=nonsense", "/Observation?code-value-quantity=http://loinc.org|718-7", "/Task?owner=a/b/c", "/Patient?birthdate:missing=maybe"} {
 			r := s.do("GET", q, "")
 			if r.status != 400 {
 				t.Errorf("%s: status %d, want 400", q, r.status)

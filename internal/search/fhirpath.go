@@ -76,6 +76,34 @@ func Compile(expr string) (*Path, error) {
 	return p, nil
 }
 
+// CompileRelative parses an expression evaluated from a node rather than a
+// resource, such as a composite parameter's component ("value.as(Quantity)").
+func CompileRelative(expr string) (*Path, error) {
+	var parts []string
+	for _, part := range splitTop(expr, '|') {
+		parts = append(parts, "_."+strings.TrimSpace(part))
+	}
+	p, err := Compile(strings.Join(parts, " | "))
+	if err != nil {
+		return nil, err
+	}
+	p.expr = expr
+	return p, nil
+}
+
+// EvalNode evaluates a relative path from a node.
+func (p *Path) EvalNode(node any) []Node {
+	var out []Node
+	for _, t := range p.terms {
+		nodes := []Node{{Value: node}}
+		for _, st := range t.steps {
+			nodes = st.apply(nodes)
+		}
+		out = append(out, nodes...)
+	}
+	return out
+}
+
 // String returns the expression as written.
 func (p *Path) String() string { return p.expr }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
 )
 
 // Param is one search parameter of one resource type.
@@ -21,7 +22,14 @@ type Param struct {
 	Component   []Component `json:"component"`
 	Description string      `json:"description"`
 
-	Path *Path `json:"-"` // the compiled Expression; nil when it has none
+	Path  *Path       `json:"-"` // the compiled Expression; nil when it has none
+	Parts []Composite `json:"-"` // composite parameters: the compiled components
+}
+
+// Composite is one compiled component of a composite parameter.
+type Composite struct {
+	Type string // the component parameter's type
+	Path *Path  // relative to each node the composite's expression selects
 }
 
 // Component is one part of a composite parameter.
@@ -101,7 +109,45 @@ func LoadParams(fsys fs.FS) (*Params, error) {
 		}
 	}
 	ps.compartment = comp.Resources
+	if err := ps.compileComposites(); err != nil {
+		return nil, err
+	}
 	return ps, nil
+}
+
+// compileComposites resolves each composite component's definition to its
+// parameter type and compiles its relative expression.
+func (ps *Params) compileComposites() error {
+	byURL := map[string]*Param{}
+	all := []*Param{}
+	for _, m := range ps.byType {
+		for _, p := range m {
+			all = append(all, p)
+		}
+	}
+	for _, p := range ps.common {
+		all = append(all, p)
+	}
+	for _, p := range all {
+		byURL[p.URL] = p
+	}
+	for _, p := range all {
+		if p.Type != "composite" || p.Path == nil {
+			continue
+		}
+		for _, c := range p.Component {
+			def, ok := byURL[c.Definition]
+			if !ok {
+				return fmt.Errorf("search.LoadParams %s: component %s is not defined", p.URL, c.Definition)
+			}
+			path, err := CompileRelative(c.Expression)
+			if err != nil {
+				return fmt.Errorf("search.LoadParams %s: %w", p.URL, err)
+			}
+			p.Parts = append(p.Parts, Composite{Type: def.Type, Path: path})
+		}
+	}
+	return nil
 }
 
 // PatientCompartment lists the parameters that put a resource of typ in a
@@ -137,9 +183,12 @@ func (ps *Params) Types() []string {
 	return out
 }
 
-// Entry is the index values of one parameter for one resource.
+// Entry is the index values of one parameter for one resource. A
+// composite's components are entries named "param$n"; Group numbers the node
+// they came from (from 1), so a search can ask for all of them in one node.
 type Entry struct {
 	Param string
+	Group int
 	Values
 }
 
@@ -154,7 +203,11 @@ var notIndexed = map[string]bool{"_id": true, "_lastUpdated": true, "_text": tru
 func (ps *Params) Index(typ string, tree map[string]any) []Entry {
 	var out []Entry
 	add := func(p *Param) {
-		if p.Path == nil || p.Type == "composite" || p.Type == "special" || notIndexed[p.Code] {
+		if p.Type == "composite" && p.Path != nil {
+			out = append(out, compositeEntries(p, tree)...)
+			return
+		}
+		if p.Path == nil || p.Type == "special" || notIndexed[p.Code] {
 			return
 		}
 		nodes := p.Path.Eval(tree)
@@ -189,6 +242,25 @@ func (ps *Params) Index(typ string, tree map[string]any) []Entry {
 	return out
 }
 
+// compositeEntries indexes each node the composite's expression selects that
+// has a value for every component.
+func compositeEntries(p *Param, tree map[string]any) []Entry {
+	var out []Entry
+	for k, root := range p.Path.Eval(tree) {
+		var group []Entry
+		for i, part := range p.Parts {
+			v := Extract(part.Type, part.Path.EvalNode(root.Value))
+			if v.empty() {
+				group = nil
+				break
+			}
+			group = append(group, Entry{Param: p.Code + "$" + strconv.Itoa(i), Group: k + 1, Values: v})
+		}
+		out = append(out, group...)
+	}
+	return out
+}
+
 func (v Values) empty() bool {
 	return len(v.Strings)+len(v.Tokens)+len(v.References)+len(v.Dates)+len(v.Numbers)+len(v.URIs) == 0
 }
@@ -199,7 +271,7 @@ func (ps *Params) Searchable(typ string) []*Param {
 	var out []*Param
 	ok := func(p *Param) bool {
 		return p.Code == "_id" || p.Code == "_lastUpdated" ||
-			p.Path != nil && !notIndexed[p.Code] && p.Type != "composite" && p.Type != "special"
+			p.Path != nil && !notIndexed[p.Code] && p.Type != "special" && (p.Type != "composite" || len(p.Parts) > 0)
 	}
 	for _, p := range ps.ForType(typ) {
 		if ok(p) {

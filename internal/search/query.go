@@ -57,6 +57,17 @@ type Clause struct {
 
 	Chain *Chain // param.chained=value: Type is "reference"
 	Has   *Has   // _has:Type:param:inner=value: Type is "_has"
+
+	// Composite values (Type "composite"), ORed: each is every component's
+	// predicate, all to match within one node.
+	Composite [][]Part
+}
+
+// Part is one component of a composite value: the component's index name
+// ("param$n"), type and predicate.
+type Part struct {
+	Param, Type string
+	Pred        Pred
 }
 
 // Chain is a chained search: the reference parameter's target must be of
@@ -213,7 +224,7 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 
 // Empty reports a clause with nothing to test (an empty value).
 func (c *Clause) Empty() bool {
-	return c.Missing == nil && c.Chain == nil && c.Has == nil && len(c.Preds) == 0
+	return c.Missing == nil && c.Chain == nil && c.Has == nil && len(c.Preds) == 0 && len(c.Composite) == 0
 }
 
 // maxChain bounds chains and _has nesting.
@@ -238,7 +249,7 @@ func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, erro
 		c.Type = "_lastUpdated"
 	default:
 		p, ok := ps.Lookup(typ, code)
-		if !ok || p.Path == nil || notIndexed[code] || p.Type == "composite" || p.Type == "special" {
+		if !ok || p.Path == nil || notIndexed[code] || p.Type == "special" || (p.Type == "composite" && len(p.Parts) == 0) {
 			if strict {
 				return nil, fhirerr.New(fhirerr.Invalid, "not-supported", "", "unknown or unsupported search parameter %q for %s", name, typ)
 			}
@@ -247,6 +258,13 @@ func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, erro
 		c.Type = p.Type
 		if isChain {
 			return ps.parseChain(c, p, name, chained, raw, strict)
+		}
+		if p.Type == "composite" {
+			if modifier != "missing" {
+				return parseComposite(c, p, name, raw)
+			}
+			// :missing looks at the first component's index rows.
+			c.Param, c.Type = c.Param+"$0", p.Parts[0].Type
 		}
 	}
 	if isChain {
@@ -273,6 +291,32 @@ func (ps *Params) parseClause(typ, name, raw string, strict bool) (*Clause, erro
 			return nil, err
 		}
 		c.Preds = append(c.Preds, pred)
+	}
+	return c, nil
+}
+
+// parseComposite reads code$value pairs such as
+// http://loinc.org|718-7$gt10, one predicate per component.
+func parseComposite(c *Clause, p *Param, name, raw string) (*Clause, error) {
+	if c.Modifier != "" {
+		return nil, invalid(name, "composite parameters take no modifier but :missing")
+	}
+	for _, v := range splitValues(raw) {
+		values := strings.Split(v, "$")
+		if len(values) != len(p.Parts) {
+			return nil, invalid(name, "%q: give %d values joined by $", v, len(p.Parts))
+		}
+		var parts []Part
+		for i, pv := range values {
+			part := Part{Param: p.Code + "$" + strconv.Itoa(i), Type: p.Parts[i].Type}
+			pred, err := parsePred(Clause{Type: part.Type}, pv, name)
+			if err != nil {
+				return nil, err
+			}
+			part.Pred = pred
+			parts = append(parts, part)
+		}
+		c.Composite = append(c.Composite, parts)
 	}
 	return c, nil
 }
@@ -388,6 +432,7 @@ var modifiers = map[string]map[string]bool{
 	"number":       {"": true},
 	"quantity":     {"": true},
 	"uri":          {"": true, "below": true, "above": true},
+	"composite":    {"": true},
 	"_id":          {"": true},
 	"_lastUpdated": {"": true},
 }

@@ -67,31 +67,31 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 	var strs, toks, refs, dates, nums, uris [][]any
 	for _, e := range index {
 		for _, v := range e.Strings {
-			strs = append(strs, []any{typ, id, e.Param, v.Norm, v.Exact})
+			strs = append(strs, []any{typ, id, e.Param, e.Group, v.Norm, v.Exact})
 		}
 		for _, v := range e.Tokens {
-			toks = append(toks, []any{typ, id, e.Param, v.System, v.Code, v.Text})
+			toks = append(toks, []any{typ, id, e.Param, e.Group, v.System, v.Code, v.Text})
 		}
 		for _, v := range e.References {
-			refs = append(refs, []any{typ, id, e.Param, v.Type, v.ID, v.URL})
+			refs = append(refs, []any{typ, id, e.Param, e.Group, v.Type, v.ID, v.URL})
 		}
 		for _, v := range e.Dates {
-			dates = append(dates, []any{typ, id, e.Param, v.Low, v.High})
+			dates = append(dates, []any{typ, id, e.Param, e.Group, v.Low, v.High})
 		}
 		for _, v := range e.Numbers {
-			nums = append(nums, []any{typ, id, e.Param, v.Value, v.Low, v.High, v.System, v.Code})
+			nums = append(nums, []any{typ, id, e.Param, e.Group, v.Value, v.Low, v.High, v.System, v.Code})
 		}
 		for _, v := range e.URIs {
-			uris = append(uris, []any{typ, id, e.Param, v})
+			uris = append(uris, []any{typ, id, e.Param, e.Group, v})
 		}
 	}
 	var b insertBatch
-	b.add("idx_string", "res_type, res_id, param, value, exact", strs)
-	b.add("idx_token", "res_type, res_id, param, system, code, text", toks)
-	b.add("idx_reference", "res_type, res_id, param, target_type, target_id, url", refs)
-	b.add("idx_date", "res_type, res_id, param, low, high", dates)
-	b.add("idx_number", "res_type, res_id, param, value, low, high, system, code", nums)
-	b.add("idx_uri", "res_type, res_id, param, uri", uris)
+	b.add("idx_string", "res_type, res_id, param, grp, value, exact", strs)
+	b.add("idx_token", "res_type, res_id, param, grp, system, code, text", toks)
+	b.add("idx_reference", "res_type, res_id, param, grp, target_type, target_id, url", refs)
+	b.add("idx_date", "res_type, res_id, param, grp, low, high", dates)
+	b.add("idx_number", "res_type, res_id, param, grp, value, low, high, system, code", nums)
+	b.add("idx_uri", "res_type, res_id, param, grp, uri", uris)
 	if len(b.sql) == 0 {
 		return nil
 	}

@@ -433,6 +433,9 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			" AND i.res_id IN (SELECT " + inner + ".id FROM resources " + inner + " WHERE " + inner + ".type = ? AND " + inner + ".deleted = ? AND " + sub + "))"
 		return cond, append([]any{h.Type, h.Param, typ, h.Type, false}, subArgs...), nil
 	}
+	if len(c.Composite) > 0 {
+		return b.compositeCond(c, alias, typ)
+	}
 	if c.Chain != nil {
 		var ors []string
 		var args []any
@@ -477,6 +480,40 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 	return cond, args, nil
 }
 
+// compositeCond: for some value, every component matches within one group
+// (one node of the composite's expression) of the same resource.
+func (b *sqlBuilder) compositeCond(c search.Clause, alias, typ string) (string, []any, error) {
+	var ors []string
+	var args []any
+	for _, parts := range c.Composite {
+		// SQL text order: FROM c0 JOIN c1 ON ... param = ? ... WHERE c0 ... AND (c1 pred) ...
+		var joins, where []string
+		var joinArgs, whereArgs []any
+		for k, part := range parts {
+			table, ok := tableOf[part.Type]
+			if !ok {
+				return "", nil, fhirerr.NotSupportedf("composite components of type %s are not supported", part.Type)
+			}
+			ck := "c" + strconv.Itoa(k)
+			cond, pa := b.predOn(ck, search.Clause{Type: part.Type}, part.Pred)
+			if k == 0 {
+				joins = append(joins, table+" "+ck)
+				where = append(where, ck+".res_type = ? AND "+ck+".param = ? AND ("+cond+")")
+				whereArgs = append(append(whereArgs, typ, part.Param), pa...)
+				continue
+			}
+			joins = append(joins, "JOIN "+table+" "+ck+" ON "+ck+".res_type = c0.res_type AND "+ck+".res_id = c0.res_id AND "+
+				ck+".grp = c0.grp AND "+ck+".param = ?")
+			joinArgs = append(joinArgs, part.Param)
+			where = append(where, "("+cond+")")
+			whereArgs = append(whereArgs, pa...)
+		}
+		ors = append(ors, alias+".id IN (SELECT c0.res_id FROM "+strings.Join(joins, " ")+" WHERE "+strings.Join(where, " AND ")+")")
+		args = append(append(args, joinArgs...), whereArgs...)
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args, nil
+}
+
 // alias returns a fresh table alias for a nested level.
 func (b *sqlBuilder) alias() string {
 	b.aliases++
@@ -485,56 +522,61 @@ func (b *sqlBuilder) alias() string {
 
 // pred is the condition one value puts on an index row i.
 func (b *sqlBuilder) pred(c search.Clause, p search.Pred) (string, []any) {
+	return b.predOn("i", c, p)
+}
+
+// predOn is pred on an index row under another alias.
+func (b *sqlBuilder) predOn(i string, c search.Clause, p search.Pred) (string, []any) {
 	switch c.Type {
 	case "string":
 		switch c.Modifier {
 		case "exact":
-			return "i.exact = ?", []any{p.Text}
+			return i + ".exact = ?", []any{p.Text}
 		case "contains":
-			return `i.value LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(p.Text) + "%"}
+			return i + `.value LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(p.Text) + "%"}
 		}
-		return b.prefix("i.value", p.Text)
+		return b.prefix(i+".value", p.Text)
 	case "token":
 		switch {
 		case c.Modifier == "text":
-			return b.prefix("i.text", p.Text)
+			return b.prefix(i+".text", p.Text)
 		case !p.HasSystem:
-			return "i.code = ?", []any{p.Code}
+			return i + ".code = ?", []any{p.Code}
 		case p.Code == "":
-			return "i.system = ?", []any{p.System}
+			return i + ".system = ?", []any{p.System}
 		default:
-			return "i.code = ? AND i.system = ?", []any{p.Code, p.System}
+			return i + ".code = ? AND " + i + ".system = ?", []any{p.Code, p.System}
 		}
 	case "reference":
 		switch {
 		case p.URL != "":
-			return "i.url = ?", []any{p.URL}
+			return i + ".url = ?", []any{p.URL}
 		case p.RefType != "":
-			return "i.target_id = ? AND i.target_type = ?", []any{p.RefID, p.RefType}
+			return i + ".target_id = ? AND " + i + ".target_type = ?", []any{p.RefID, p.RefType}
 		default:
-			return "i.target_id = ?", []any{p.RefID}
+			return i + ".target_id = ?", []any{p.RefID}
 		}
 	case "date":
-		return dateCond("i.low", "i.high", p)
+		return dateCond(i+".low", i+".high", p)
 	case "number", "quantity":
-		cond, args := numberCond(p)
+		cond, args := numberCond(i, p)
 		if p.Code != "" {
-			cond += " AND i.code = ?"
+			cond += " AND " + i + ".code = ?"
 			args = append(args, p.Code)
 		}
 		if p.HasSystem {
-			cond += " AND i.system = ?"
+			cond += " AND " + i + ".system = ?"
 			args = append(args, p.System)
 		}
 		return cond, args
 	case "uri":
 		switch c.Modifier {
 		case "below":
-			return b.prefix("i.uri", p.Text)
+			return b.prefix(i+".uri", p.Text)
 		case "above":
-			return "substr(?, 1, length(i.uri)) = i.uri", []any{p.Text}
+			return "substr(?, 1, length(" + i + ".uri)) = " + i + ".uri", []any{p.Text}
 		}
-		return "i.uri = ?", []any{p.Text}
+		return i + ".uri = ?", []any{p.Text}
 	}
 	return "1 = 0", nil
 }
@@ -565,20 +607,20 @@ func dateCond(low, high string, p search.Pred) (string, []any) {
 
 // numberCond compares a stored value with the query number: eq and ne use
 // the range the query's precision implies (100 is [99.5, 100.5)).
-func numberCond(p search.Pred) (string, []any) {
+func numberCond(i string, p search.Pred) (string, []any) {
 	switch p.Prefix {
 	case "ne":
-		return "NOT (i.value >= ? AND i.value < ?)", []any{p.NumLow, p.NumHigh}
+		return "NOT (" + i + ".value >= ? AND " + i + ".value < ?)", []any{p.NumLow, p.NumHigh}
 	case "gt", "sa":
-		return "i.value > ?", []any{p.Number}
+		return i + ".value > ?", []any{p.Number}
 	case "lt", "eb":
-		return "i.value < ?", []any{p.Number}
+		return i + ".value < ?", []any{p.Number}
 	case "ge":
-		return "i.value >= ?", []any{p.Number}
+		return i + ".value >= ?", []any{p.Number}
 	case "le":
-		return "i.value <= ?", []any{p.Number}
+		return i + ".value <= ?", []any{p.Number}
 	case "ap":
-		return "i.value >= ? AND i.value <= ?", []any{p.NumLow, p.NumHigh}
+		return i + ".value >= ? AND " + i + ".value <= ?", []any{p.NumLow, p.NumHigh}
 	}
-	return "i.value >= ? AND i.value < ?", []any{p.NumLow, p.NumHigh}
+	return i + ".value >= ? AND " + i + ".value < ?", []any{p.NumLow, p.NumHigh}
 }

@@ -32,7 +32,9 @@ var searchFixtures = []string{
 	  "effectiveDateTime":"2026-03-05T10:00:00Z","valueQuantity":{"value":12.5,"system":"http://unitsofmeasure.org","code":"g/dL"}}`,
 	`{"resourceType":"Observation","id":"o2","status":"final","subject":{"reference":"Patient/p2","identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000010"}},
 	  "code":{"coding":[{"system":"http://loinc.org","code":"2345-7","display":"Glucose"}]},
-	  "effectiveDateTime":"2026-03-06","valueQuantity":{"value":5.4,"system":"http://unitsofmeasure.org","code":"mmol/L"}}`,
+	  "effectiveDateTime":"2026-03-06","valueQuantity":{"value":5.4,"system":"http://unitsofmeasure.org","code":"mmol/L"},
+	  "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":140,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}},
+	               {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":90,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]}`,
 }
 
 func testSearch(t *testing.T, s store.Store) {
@@ -105,6 +107,14 @@ func testSearch(t *testing.T, s store.Store) {
 		{"Observation", "patient.general-practitioner:Organization.name=nowhere", nil},
 		{"Patient", "_has:Observation:patient:code=http://loinc.org|718-7", []string{"p1"}},
 		{"Observation", "subject:identifier=https://fhir.nhs.uk/Id/nhs-number|9000000010", []string{"o2"}},
+		{"Observation", "code-value-quantity=http://loinc.org|718-7$gt10", []string{"o1"}},
+		{"Observation", "code-value-quantity=http://loinc.org|718-7$lt10", nil},
+		{"Observation", "code-value-quantity=http://loinc.org|2345-7$lt10,http://loinc.org|718-7$gt10", []string{"o1", "o2"}},
+		{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$gt130", []string{"o2"}},
+		{"Observation", "component-code-value-quantity=http://loinc.org|8480-6$lt100", nil}, // 90 belongs to the other component
+		{"Observation", "combo-code-value-quantity=http://loinc.org|8462-4$90", []string{"o2"}},
+		{"Observation", "combo-code-value-quantity=http://loinc.org|718-7$12.5||g/dL", []string{"o1"}},
+		{"Observation", "code-value-quantity:missing=false", []string{"o1", "o2"}},
 		{"Observation", "subject:identifier=9000000009", nil},
 		{"Patient", "identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|MRN42", []string{"p1"}},
 		{"Patient", "identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NH|MRN42", nil},
