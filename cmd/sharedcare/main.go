@@ -4,6 +4,9 @@
 //	sharedcare              serve (the default)
 //	sharedcare migrate      bring the database schema up to date and exit
 //	sharedcare reindex      rebuild the search index of every resource and exit
+//	sharedcare seed [-patients N] [-seed S]
+//	                        load a generated shared-care population (about 21
+//	                        resources a patient) for scale tests
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
 //	sharedcare version      print the version
 //
@@ -52,6 +55,13 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("sharedcare", version)
 		return nil
 	}
+	var seedOpts seedOptions
+	if cmd == "seed" {
+		var err error
+		if seedOpts, args, err = parseSeedFlags(args); err != nil {
+			return err
+		}
+	}
 	cfg, err := config.Load(args, os.Getenv)
 	if err != nil {
 		return err
@@ -69,10 +79,12 @@ func run(ctx context.Context, args []string) error {
 		return st.Close()
 	case "reindex":
 		return reindex(ctx, cfg, log)
+	case "seed":
+		return seedPopulation(ctx, cfg, log, seedOpts)
 	case "healthcheck":
 		return healthcheck(ctx, cfg)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, healthcheck or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck or version)", cmd)
 }
 
 // openStore connects and migrates.

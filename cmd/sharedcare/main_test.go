@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/store"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 )
 
@@ -180,5 +181,24 @@ func TestReindex(t *testing.T) {
 	waitHealthy(t, base+"/healthz", done)
 	if got := total(); got != "3" {
 		t.Errorf("after reindex: %s matches, want 3", got)
+	}
+}
+
+func TestSeedCommand(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
+	if err := run(context.Background(), []string{"seed", "-patients", "5", "-database-url", db, "-seed=3", "-log-level", "error"}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	st, err := sqlstore.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	page, err := st.History(context.Background(), store.HistoryQuery{Type: "Task", Count: 1})
+	if err != nil || page.Total != 5*4 {
+		t.Errorf("Tasks seeded = %v, %v; want 20", page, err)
+	}
+	if err := run(context.Background(), []string{"seed", "-patients", "0", "-database-url", db}); err == nil {
+		t.Error("seed -patients 0 succeeded")
 	}
 }
