@@ -53,8 +53,8 @@ func call(c *http.Client, method, url, body string, want int) []byte {
 	return b
 }
 
-// seed starts a server on the dialect with one Patient and n CarePlans.
-func seed(b *testing.B, dialect string, n int) (s *server, patient string, plans []string) {
+// seedServer starts a server on the dialect with one Patient and n CarePlans.
+func seedServer(b *testing.B, dialect string, n int) (s *server, patient string, plans []string) {
 	s = newServer(b, testdb.Open(b, dialect), 0)
 	c := s.http.Client()
 	var p struct{ ID string }
@@ -70,7 +70,7 @@ func seed(b *testing.B, dialect string, n int) (s *server, patient string, plans
 func BenchmarkCreate(b *testing.B) {
 	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
-			s, pid, _ := seed(b, d, 0)
+			s, pid, _ := seedServer(b, d, 0)
 			body := carePlan(pid, "")
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
@@ -87,7 +87,7 @@ func BenchmarkCreate(b *testing.B) {
 func BenchmarkRead(b *testing.B) {
 	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
-			s, _, plans := seed(b, d, 200)
+			s, _, plans := seedServer(b, d, 200)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				c := s.http.Client()
@@ -102,7 +102,7 @@ func BenchmarkRead(b *testing.B) {
 func BenchmarkUpdate(b *testing.B) {
 	for _, d := range testdb.Dialects {
 		b.Run(d, func(b *testing.B) {
-			s, pid, plans := seed(b, d, 200)
+			s, pid, plans := seedServer(b, d, 200)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				c := s.http.Client()

@@ -98,7 +98,7 @@ func (g *Generator) Patient(n int) []Resource {
 	instant := func(t time.Time) string { return t.Format(time.RFC3339) }
 	gender := pick(r, []string{"female", "male"})
 	out := []Resource{{"Patient", pid, map[string]any{"resourceType": "Patient", "id": pid, "active": true,
-		"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhsNumber(900000000 + n)}},
+		"identifier": []any{map[string]any{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NHSNumber(n)}},
 		"name":       []any{map[string]any{"family": pick(r, families), "given": []any{pick(r, givens)}}},
 		"gender":     gender, "birthDate": day(g.base.AddDate(-40-r.IntN(45), 0, -r.IntN(365))),
 		"address":             []any{map[string]any{"city": pick(r, towns), "postalCode": fmt.Sprintf("%s%d %d%s", "LS", 1+r.IntN(28), r.IntN(10), "AB")}},
@@ -173,6 +173,9 @@ func (g *Generator) Patient(n int) []Resource {
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+// NHSNumber is the NHS number of generated patient n.
+func NHSNumber(n int) string { return nhsNumber(900000000 + n) }
 
 // nhsNumber turns 9 digits into a valid 10-digit NHS number (modulus 11
 // check digit); a base that has no valid check digit moves to the next.
