@@ -106,13 +106,22 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	return st, nil
 }
 
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	log.Info("starting sharedcare", "version", version, "config", cfg)
+// openAll loads the registry and opens (and migrates) the store.
+func openAll(ctx context.Context, cfg *config.Config, log *slog.Logger) (*registry.Registry, *sqlstore.Store, error) {
 	reg, err := registry.Load(api.FS)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, st, nil
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	log.Info("starting sharedcare", "version", version, "config", cfg)
+	reg, st, err := openAll(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -165,11 +174,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 // reindex rebuilds every resource's search index, for after search
 // parameter definitions change (or an upgrade adds index tables).
 func reindex(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	reg, err := registry.Load(api.FS)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, log)
+	reg, st, err := openAll(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/config"
-	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/seed"
 )
 
@@ -50,11 +48,7 @@ func parseSeedFlags(args []string) (seedOptions, []string, error) {
 
 // seedPopulation loads a generated population into the configured database.
 func seedPopulation(ctx context.Context, cfg *config.Config, log *slog.Logger, opts seedOptions) error {
-	reg, err := registry.Load(api.FS)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, log)
+	reg, st, err := openAll(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

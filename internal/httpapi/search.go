@@ -70,21 +70,18 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(self, cursorParam, page.Next)})
 	}
 	view := &request{query: values}
-	for _, res := range page.Resources {
-		body, err := a.subset(view, res)
-		if err != nil {
-			return nil, err
+	for _, group := range []struct {
+		mode string
+		rs   []*fhir.Resource
+	}{{"match", page.Resources}, {"include", page.Included}} {
+		for _, res := range group.rs {
+			body, err := a.subset(view, res)
+			if err != nil {
+				return nil, err
+			}
+			b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
+				Search: &fhir.EntrySearch{Mode: group.mode}})
 		}
-		b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
-			Search: &fhir.EntrySearch{Mode: "match"}})
-	}
-	for _, res := range page.Included {
-		body, err := a.subset(view, res)
-		if err != nil {
-			return nil, err
-		}
-		b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
-			Search: &fhir.EntrySearch{Mode: "include"}})
 	}
 	if len(q.Ignored) > 0 {
 		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(fhirerr.Issue{Severity: "warning", Code: "not-supported",

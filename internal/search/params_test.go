@@ -86,7 +86,7 @@ func TestParamsMatchSpec(t *testing.T) {
 			}
 			want := append([]string(nil), sp.Target...)
 			sort.Strings(want)
-			if diff := cmp.Diff(want, got.Target, cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })); diff != "" {
+			if diff := cmp.Diff(want, got.Target, emptyIsNil); diff != "" {
 				t.Errorf("%s.%s targets (-spec +shipped):\n%s", base, sp.Code, diff)
 			}
 		}
@@ -127,8 +127,11 @@ func TestCompartmentMatchesSpec(t *testing.T) {
 		}
 		want := append([]string(nil), r.Param...)
 		sort.Strings(want)
-		if diff := cmp.Diff(want, ps.PatientCompartment(r.Code), cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })); diff != "" {
+		if diff := cmp.Diff(want, ps.PatientCompartment(r.Code), emptyIsNil); diff != "" {
 			t.Errorf("%s compartment parameters (-spec +shipped):\n%s", r.Code, diff)
 		}
 	}
 }
+
+// emptyIsNil compares string lists, treating nil and empty as equal.
+var emptyIsNil = cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })

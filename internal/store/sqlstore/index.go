@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -116,27 +115,9 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 
 // Current lists current resources after (afterType, afterID).
 func (s *Store) Current(ctx context.Context, afterType, afterID string, limit int) ([]*fhir.Resource, error) {
-	rows, err := s.conn(ctx).Raw(`SELECT type, id, version, last_updated, body FROM resources
+	return s.resources(ctx, "sqlstore.Current", `SELECT type, id, version, last_updated, body FROM resources
 		WHERE deleted = ? AND (type > ? OR (type = ? AND id > ?)) ORDER BY type, id LIMIT ?`,
-		false, afterType, afterType, afterID, limit).Rows()
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore.Current: %w", err)
-	}
-	defer rows.Close()
-	var out []*fhir.Resource
-	for rows.Next() {
-		r := &fhir.Resource{}
-		var lastUpdated int64
-		if err := rows.Scan(&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body); err != nil {
-			return nil, fmt.Errorf("sqlstore.Current: %w", err)
-		}
-		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore.Current: %w", err)
-	}
-	return out, nil
+		[]any{false, afterType, afterType, afterID, limit})
 }
 
 // Reindex replaces a resource's index rows in one transaction.
