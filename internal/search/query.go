@@ -13,7 +13,7 @@ import (
 )
 
 // Query is a parsed search over the resources of one type: those satisfying
-// every Clause (repeated parameters AND), newest first unless sorted.
+// every Clause (repeated parameters AND), in id order unless sorted.
 type Query struct {
 	Type    string   // "" for a system search, over Types
 	Types   []string // system search: _type, or every served type

@@ -174,8 +174,10 @@ func (g *Generator) Patient(n int) []Resource {
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
-// NHSNumber is the NHS number of generated patient n.
-func NHSNumber(n int) string { return nhsNumber(900000000 + n) }
+// NHSNumber is the NHS number of generated patient n. Bases are 11 apart:
+// one in 11 bases has no valid check digit and moves to the next, which must
+// never be another patient's.
+func NHSNumber(n int) string { return nhsNumber(900000000 + 11*n) }
 
 // nhsNumber turns 9 digits into a valid 10-digit NHS number (modulus 11
 // check digit); a base that has no valid check digit moves to the next.

@@ -40,6 +40,17 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+func TestNHSNumbersUnique(t *testing.T) {
+	seen := map[string]int{}
+	for n := 0; n < 100000; n++ {
+		nhs := NHSNumber(n)
+		if other, dup := seen[nhs]; dup {
+			t.Fatalf("patients %d and %d share NHS number %s", other, n, nhs)
+		}
+		seen[nhs] = n
+	}
+}
+
 func TestNHSNumber(t *testing.T) {
 	for _, tt := range []struct {
 		base int

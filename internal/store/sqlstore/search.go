@@ -230,7 +230,7 @@ var sortValue = map[string][2]string{ // type → {ascending, descending} expres
 	"quantity": {"MIN(i.value)", "MAX(i.value)"}, "uri": {"MIN(i.uri)", "MAX(i.uri)"},
 }
 
-// sortKeys turns _sort into keys, newest first by default, always ending
+// sortKeys turns _sort into keys, by id by default, always ending
 // with the id (after the type, across types) so the order is total and
 // keyset paging exact.
 func sortKeys(sort []search.SortKey, acrossTypes bool) []sortKey {
@@ -238,7 +238,11 @@ func sortKeys(sort []search.SortKey, acrossTypes bool) []sortKey {
 	id := func(desc bool) sortKey { return sortKey{expr: "r.id", desc: desc, kind: 's'} }
 	typ := func(desc bool) sortKey { return sortKey{expr: "r.type", desc: desc, kind: 's'} }
 	if len(sort) == 0 {
-		sort = []search.SortKey{{Param: "_lastUpdated", Desc: true}}
+		// By default, the id: it never changes, so a walk through the pages
+		// sees every resource that existed when it began exactly once, however
+		// others write meanwhile. (A resource updated mid-walk could jump
+		// behind the cursor of a _lastUpdated order.)
+		sort = []search.SortKey{{Param: "_id"}}
 	}
 	var keys []sortKey
 	hasID := false

@@ -131,7 +131,7 @@ func testSearch(t *testing.T, s store.Store) {
 	}
 
 	// Pages: every match exactly once, in _sort order, however the page size.
-	for _, tt := range []struct{ sort, want string }{{"_id", "p1 p2 p3"}, {"-_id", "p3 p2 p1"}, {"", "p3 p2 p1"}, {"_lastUpdated", "p1 p2 p3"},
+	for _, tt := range []struct{ sort, want string }{{"_id", "p1 p2 p3"}, {"-_id", "p3 p2 p1"}, {"", "p1 p2 p3"}, {"_lastUpdated", "p1 p2 p3"},
 		{"birthdate", "p1 p2 p3"}, {"-birthdate", "p2 p1 p3"}, {"family", "p2 p1 p3"}, {"-family", "p3 p1 p2"},
 		{"gender,-birthdate", "p1 p3 p2"}, {"-gender,_id", "p2 p1 p3"}} {
 		var seen []string
