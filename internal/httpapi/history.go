@@ -110,6 +110,18 @@ func withParam(rawURL, name, value string) string {
 	return u.String()
 }
 
+// withoutParam returns rawURL without one query parameter.
+func withoutParam(rawURL, name string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.Query().Has(name) {
+		return rawURL
+	}
+	q := u.Query()
+	q.Del(name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // parseInstant reads a FHIR instant or dateTime (a date alone is midnight UTC).
 func parseInstant(s string) (time.Time, error) {
 	s = strings.ReplaceAll(s, " ", "+") // an unescaped '+' in a query string arrives as a space

@@ -66,6 +66,13 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	if page.Total >= 0 {
 		b.Total = &page.Total
 	}
+	first := withoutParam(self, cursorParam)
+	if first != self {
+		b.Links = append(b.Links, fhir.Link{Relation: "first", URL: first})
+	}
+	if page.Prev != "" {
+		b.Links = append(b.Links, fhir.Link{Relation: "previous", URL: withParam(self, cursorParam, page.Prev)})
+	}
 	if page.Next != "" {
 		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(self, cursorParam, page.Next)})
 	}

@@ -311,3 +311,28 @@ func TestSystemSearch(t *testing.T) {
 		s.do("GET", "?status=active", "", "Prefer", "handling=strict").mustStatus(t, 400) // not common to all types
 	})
 }
+
+func TestSearchPageLinks(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		for i := 0; i < 5; i++ {
+			s.do("PUT", fmt.Sprintf("/Goal/g%d", i), fmt.Sprintf(`{"resourceType":"Goal","id":"g%d","lifecycleStatus":"active","description":{"text":"walk"},"subject":{"display":"x"}}`, i)).mustStatus(t, 201)
+		}
+		page1 := s.do("GET", "/Goal?_count=2", "").mustStatus(t, 200).json(t)
+		if link(page1, "previous") != "" || link(page1, "first") != "" {
+			t.Errorf("page 1 has previous/first links: %v", page1["link"])
+		}
+		page2 := s.do("GET", strings.TrimPrefix(link(page1, "next"), s.url), "").mustStatus(t, 200).json(t)
+		if diff := cmp.Diff([]string{"g2", "g3"}, matches(t, page2)); diff != "" {
+			t.Errorf("page 2 (-want +got):\n%s", diff)
+		}
+		back := s.do("GET", strings.TrimPrefix(link(page2, "previous"), s.url), "").mustStatus(t, 200).json(t)
+		if diff := cmp.Diff([]string{"g0", "g1"}, matches(t, back)); diff != "" {
+			t.Errorf("previous of page 2 (-want +got):\n%s", diff)
+		}
+		first := s.do("GET", strings.TrimPrefix(link(page2, "first"), s.url), "").mustStatus(t, 200).json(t)
+		if diff := cmp.Diff([]string{"g0", "g1"}, matches(t, first)); diff != "" {
+			t.Errorf("first (-want +got):\n%s", diff)
+		}
+		s.do("GET", "/Goal?_count=2&_cursor=%3Cgarbage", "").mustStatus(t, 400).outcome(t)
+	})
+}

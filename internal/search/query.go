@@ -159,7 +159,10 @@ func (ps *Params) parseOne(q *Query, name, raw string, strict bool) error {
 		return nil
 	case "_sort":
 		for _, key := range strings.Split(raw, ",") {
-			k := SortKey{Param: strings.TrimPrefix(strings.TrimSpace(key), "-"), Desc: strings.HasPrefix(strings.TrimSpace(key), "-")}
+			if key = strings.TrimSpace(key); key == "" {
+				continue // an empty value is ignored, as for any parameter
+			}
+			k := SortKey{Param: strings.TrimPrefix(key, "-"), Desc: strings.HasPrefix(key, "-")}
 			if k.Param != "_lastUpdated" && k.Param != "_id" {
 				p, ok := ps.Lookup(q.Type, k.Param)
 				if !ok || p.Path == nil || notIndexed[k.Param] {

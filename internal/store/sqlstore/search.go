@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,13 +110,23 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	}
 	firstPage := q.Cursor == ""
 	keys := sortKeys(q.Sort, q.Type == "")
-	if q.Cursor != "" {
-		if err := b.after(keys, q.Cursor); err != nil {
+	// A cursor from a previous link starts with '<': walk the order
+	// backwards from it, then turn the rows round.
+	cursor, backward := strings.CutPrefix(q.Cursor, "<")
+	walk := keys
+	if backward {
+		if !reversible(keys) {
+			return nil, fhirerr.Invalidf("", "_cursor %q does not belong to this search", q.Cursor)
+		}
+		walk = reversed(keys)
+	}
+	if cursor != "" {
+		if err := b.after(walk, cursor); err != nil {
 			return nil, err
 		}
 	}
-	order, orderArgs := orderBy(keys)
-	// The sort values come back too, to build the next cursor from.
+	order, orderArgs := orderBy(walk)
+	// The sort values come back too, to build cursors from.
 	sortCols := make([]string, len(keys))
 	var sortArgs []any
 	for i, k := range keys {
@@ -130,33 +141,67 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
 	}
 	defer rows.Close()
-	var lastVals []any
+	var vals [][]any // sort values of each row on the page
+	more := false    // a row beyond the page exists in the walking direction
 	for rows.Next() {
 		r := &fhir.Resource{}
 		var lastUpdated int64
-		vals := make([]any, len(keys))
+		v := make([]any, len(keys))
 		dest := []any{&r.Type, &r.ID, &r.Version, &lastUpdated, &r.Body}
-		for i := range vals {
-			dest = append(dest, &vals[i])
+		for i := range v {
+			dest = append(dest, &v[i])
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlstore.Search: %w", err)
 		}
-		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
 		if len(page.Resources) == q.Count {
-			page.Next = cursorOf(normalise(keys, lastVals))
+			more = true
 			break
 		}
+		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
 		page.Resources = append(page.Resources, r)
-		lastVals = vals
+		vals = append(vals, normalise(keys, v))
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore.Search: %w", err)
+	}
+	if backward {
+		slices.Reverse(page.Resources)
+		slices.Reverse(vals)
+	}
+	if n := len(vals); n > 0 {
+		if more || backward { // after a previous page, its successor still exists
+			page.Next = cursorOf(vals[n-1])
+		}
+		if reversible(keys) && ((backward && more) || (!backward && cursor != "")) {
+			page.Prev = "<" + cursorOf(vals[0])
+		}
 	}
 	if page.Total < 0 && firstPage && page.Next == "" && q.Total != "none" {
 		page.Total = len(page.Resources) // the first page is everything: the count is free
 	}
 	return page, nil
+}
+
+// reversible reports keys that can be walked backwards: without nullable
+// parameter keys, whose NULLs-last placement does not simply reverse.
+func reversible(keys []sortKey) bool {
+	for _, k := range keys {
+		if k.nullable {
+			return false
+		}
+	}
+	return true
+}
+
+// reversed flips every key's direction.
+func reversed(keys []sortKey) []sortKey {
+	out := make([]sortKey, len(keys))
+	for i, k := range keys {
+		k.desc = !k.desc
+		out[i] = k
+	}
+	return out
 }
 
 // queryPlanned runs a query that PostgreSQL must plan for its actual
