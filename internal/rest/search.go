@@ -1,0 +1,192 @@
+package rest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
+)
+
+// Search runs a search-type interaction: values are the request's
+// parameters; strict refuses unknown parameters (Prefer: handling=strict)
+// instead of ignoring them.
+func (s *Service) Search(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	return s.search(ctx, typ, values, strict, nil)
+}
+
+// CompartmentSearch searches typ within a Patient's compartment
+// (GET /Patient/{id}/{type}); only the Patient compartment is defined.
+func (s *Service) CompartmentSearch(ctx context.Context, compType, compID, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	if compType != "Patient" {
+		return nil, nil, fhirerr.New(fhirerr.NotFound, "not-supported", "", "only the Patient compartment is supported, not %s", compType)
+	}
+	if err := checkID(compType, compID); err != nil {
+		return nil, nil, err
+	}
+	params := s.registry.Params().PatientCompartment(typ)
+	if len(params) == 0 {
+		if _, err := s.Type(typ); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, fhirerr.New(fhirerr.NotFound, "not-found", "", "%s resources are not in the Patient compartment", typ)
+	}
+	return s.search(ctx, typ, values, strict, &search.Compartment{Type: compType, ID: compID, Params: params})
+}
+
+// SystemSearch searches across types (GET [base]?_type=...) with the
+// parameters common to all resources; no _type means every served type.
+func (s *Service) SystemSearch(ctx context.Context, values url.Values, strict bool) (*search.Query, *store.SearchPage, error) {
+	return s.search(ctx, "", values, strict, nil)
+}
+
+func (s *Service) search(ctx context.Context, typ string, values url.Values, strict bool, comp *search.Compartment) (*search.Query, *store.SearchPage, error) {
+	if typ != "" {
+		if err := s.supported(typ, registry.SearchType); err != nil {
+			return nil, nil, err
+		}
+	}
+	q, err := s.registry.Params().Parse(typ, values, strict)
+	if err != nil {
+		return nil, nil, err
+	}
+	if typ == "" {
+		if len(q.Types) == 0 {
+			for _, name := range s.registry.Names() {
+				if t, _ := s.registry.Lookup(name); t.Supports(registry.SearchType) {
+					q.Types = append(q.Types, name)
+				}
+			}
+		}
+		for _, t := range q.Types {
+			if err := s.supported(t, registry.SearchType); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	q.Compartment = comp
+	// References to this server given as absolute URLs match local targets.
+	base := baseOf(ctx)
+	for i := range q.Clauses {
+		for j, p := range q.Clauses[i].Preds {
+			if p.URL != "" && base != "" && strings.HasPrefix(p.URL, base+"/") {
+				q.Clauses[i].Preds[j].URL = ""
+			}
+		}
+	}
+	page, err := s.store.Search(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if page.Included, err = s.include(ctx, q, page.Resources); err != nil {
+		return nil, nil, err
+	}
+	return q, page, nil
+}
+
+// maxIncludeRounds bounds :iterate, so reference cycles end.
+const maxIncludeRounds = 4
+
+// include follows q's _include and _revinclude from the matches (and, for
+// :iterate, from what they brought in), each resource once.
+func (s *Service) include(ctx context.Context, q *search.Query, matches []*fhir.Resource) ([]*fhir.Resource, error) {
+	if len(q.Includes)+len(q.RevIncludes) == 0 {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	for _, r := range matches {
+		seen[r.Type+"/"+r.ID] = true
+	}
+	var included []*fhir.Resource
+	frontier := matches
+	for round := 0; round < maxIncludeRounds && len(frontier) > 0; round++ {
+		byType := map[string][]string{}
+		for _, r := range frontier {
+			byType[r.Type] = append(byType[r.Type], r.ID)
+		}
+		var next []*fhir.Resource
+		add := func(rs []*fhir.Resource) {
+			for _, r := range rs {
+				if key := r.Type + "/" + r.ID; !seen[key] {
+					seen[key] = true
+					next = append(next, r)
+				}
+			}
+		}
+		for _, inc := range q.Includes {
+			if round > 0 && !inc.Iterate {
+				continue
+			}
+			for typ, ids := range byType {
+				if inc.Source != "" && inc.Source != typ {
+					continue
+				}
+				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target)
+				if err != nil {
+					return nil, err
+				}
+				add(rs)
+			}
+		}
+		for _, inc := range q.RevIncludes {
+			if round > 0 && !inc.Iterate {
+				continue
+			}
+			for typ, ids := range byType {
+				if inc.Target != "" && inc.Target != typ {
+					continue
+				}
+				source := inc.Source
+				if source == "" {
+					source = "*"
+				}
+				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids)
+				if err != nil {
+					return nil, err
+				}
+				add(rs)
+			}
+		}
+		sort.Slice(next, func(i, j int) bool { return next[i].Type+"/"+next[i].ID < next[j].Type+"/"+next[j].ID })
+		included = append(included, next...)
+		frontier = next
+	}
+	return included, nil
+}
+
+// Reindex rebuilds the search index of every current resource from its
+// stored JSON, batch by batch (run it after search definitions change).
+// progress, when not nil, is told the running count after each batch.
+func (s *Service) Reindex(ctx context.Context, progress func(done int)) (int, error) {
+	const batch = 500
+	done, afterType, afterID := 0, "", ""
+	for {
+		rs, err := s.store.Current(ctx, afterType, afterID, batch)
+		if err != nil {
+			return done, err
+		}
+		for _, r := range rs {
+			doc, err := fhir.ParseDocument(r.Body)
+			if err != nil {
+				return done, fmt.Errorf("rest.Reindex %s/%s: %w", r.Type, r.ID, err)
+			}
+			if err := s.store.Reindex(ctx, r.Type, r.ID, s.registry.Params().Index(r.Type, doc.Tree())); err != nil {
+				return done, err
+			}
+			done++
+		}
+		if progress != nil {
+			progress(done)
+		}
+		if len(rs) < batch {
+			return done, nil
+		}
+		afterType, afterID = rs[len(rs)-1].Type, rs[len(rs)-1].ID
+	}
+}
