@@ -98,7 +98,7 @@ type SearchPage struct {
 	Resources []*fhir.Resource
 	Total     int              // all matches across pages; -1 when not counted
 	Next      string           // cursor of the next page; "" on the last page
-	Prev      string           // cursor of the previous page; "" on the first (or when the sort cannot walk back)
+	Prev      string           // cursor of the previous page; "" on the first
 	Included  []*fhir.Resource // _include and _revinclude results (filled in by the caller)
 }
 

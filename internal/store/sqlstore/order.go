@@ -13,11 +13,12 @@ import (
 // sortKey is one ORDER BY key: a column of r, or for a parameter the
 // lowest (ascending) or highest (descending) of the resource's values.
 type sortKey struct {
-	expr     string // SQL over r
-	args     []any  // arguments of expr
-	desc     bool
-	nullable bool // parameter keys: resources without a value sort last
-	kind     byte // cursor encoding: 'i' int64, 'f' float64, 's' string
+	expr       string // SQL over r
+	args       []any  // arguments of expr
+	desc       bool
+	nullable   bool // parameter keys: resources without a value sort last...
+	nullsFirst bool // ...or, walking backwards, first
+	kind       byte // cursor encoding: 'i' int64, 'f' float64, 's' string
 }
 
 // sortValue is what a parameter key sorts by, per type and direction.
@@ -86,7 +87,10 @@ func orderBy(keys []sortKey) (string, []any) {
 	var args []any
 	for i, k := range keys {
 		parts[i] = k.expr + map[bool]string{true: " DESC", false: " ASC"}[k.desc]
-		if k.nullable {
+		switch {
+		case k.nullsFirst:
+			parts[i] += " NULLS FIRST"
+		case k.nullable:
 			parts[i] += " NULLS LAST"
 		}
 		args = append(args, k.args...)
@@ -149,7 +153,8 @@ func parseCursor(keys []sortKey, cursor string) ([]any, error) {
 }
 
 // after restricts the query to rows after the cursor in the sort order:
-// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., where NULLs sort last.
+// (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., with NULLs placed last
+// (or first, for a backward walk).
 func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
 	vals, err := parseCursor(keys, cursor)
 	if err != nil {
@@ -171,8 +176,14 @@ func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
 		}
 		k := keys[i]
 		switch {
+		case vals[i] == nil && k.nullsFirst:
+			ands = append(ands, k.expr+" IS NOT NULL") // every value comes after the NULLs
+			a = append(a, k.args...)
 		case vals[i] == nil:
 			continue // nothing sorts after NULL in this key
+		case k.nullsFirst:
+			ands = append(ands, k.expr+map[bool]string{true: " < ?", false: " > ?"}[k.desc])
+			a = append(append(a, k.args...), vals[i])
 		case k.nullable:
 			op := map[bool]string{true: " < ?", false: " > ?"}[k.desc]
 			ands = append(ands, "("+k.expr+op+" OR "+k.expr+" IS NULL)")
@@ -192,22 +203,12 @@ func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
 	return nil
 }
 
-// reversible reports keys that can be walked backwards: without nullable
-// parameter keys, whose NULLs-last placement does not simply reverse.
-func reversible(keys []sortKey) bool {
-	for _, k := range keys {
-		if k.nullable {
-			return false
-		}
-	}
-	return true
-}
-
-// reversed flips every key's direction.
+// reversed flips every key's direction, and puts NULLs first.
 func reversed(keys []sortKey) []sortKey {
 	out := make([]sortKey, len(keys))
 	for i, k := range keys {
 		k.desc = !k.desc
+		k.nullsFirst = k.nullable
 		out[i] = k
 	}
 	return out

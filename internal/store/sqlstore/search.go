@@ -114,9 +114,6 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	cursor, backward := strings.CutPrefix(q.Cursor, "<")
 	walk := keys
 	if backward {
-		if !reversible(keys) {
-			return nil, fhirerr.Invalidf("", "_cursor %q does not belong to this search", q.Cursor)
-		}
 		walk = reversed(keys)
 	}
 	if cursor != "" {
@@ -172,7 +169,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 		if more || backward { // after a previous page, its successor still exists
 			page.Next = cursorOf(vals[n-1])
 		}
-		if reversible(keys) && ((backward && more) || (!backward && cursor != "")) {
+		if (backward && more) || (!backward && cursor != "") {
 			page.Prev = "<" + cursorOf(vals[0])
 		}
 	}
