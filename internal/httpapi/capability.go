@@ -36,7 +36,21 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		ConditionalRead   string        `json:"conditionalRead"`
 		ConditionalUpdate bool          `json:"conditionalUpdate"`
 		ConditionalDelete string        `json:"conditionalDelete"`
+		SearchInclude     []string      `json:"searchInclude,omitempty"`
+		SearchRevInclude  []string      `json:"searchRevInclude,omitempty"`
 		SearchParam       []searchParam `json:"searchParam,omitempty"`
+	}
+	// revIncludes: for each type, the Source:param pairs that can refer to it.
+	revIncludes := map[string][]string{}
+	for _, src := range a.opts.Registry.Names() {
+		for _, p := range a.opts.Registry.Params().Searchable(src) {
+			if p.Type != "reference" {
+				continue
+			}
+			for _, target := range p.Target {
+				revIncludes[target] = append(revIncludes[target], src+":"+p.Code)
+			}
+		}
 	}
 	var resources []resource
 	for _, name := range a.opts.Registry.Names() {
@@ -49,7 +63,12 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		if t.Supports("search-type") {
 			for _, p := range a.opts.Registry.Params().Searchable(name) {
 				res.SearchParam = append(res.SearchParam, searchParam{Name: p.Code, Definition: p.URL, Type: p.Type, Documentation: p.Description})
+				if p.Type == "reference" {
+					res.SearchInclude = append(res.SearchInclude, name+":"+p.Code)
+				}
 			}
+			res.SearchInclude = append([]string{"*"}, res.SearchInclude...)
+			res.SearchRevInclude = revIncludes[name]
 		}
 		resources = append(resources, res)
 	}

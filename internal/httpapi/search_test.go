@@ -142,8 +142,14 @@ func TestCapabilityStatementSearchParams(t *testing.T) {
 		var taskParams []string
 		for _, res := range cs["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
 			res := res.(map[string]any)
+			if res["type"] == "CarePlan" && !strings.Contains(fmt.Sprint(res["searchRevInclude"]), "Task:based-on") {
+				t.Errorf("CarePlan searchRevInclude lacks Task:based-on: %v", res["searchRevInclude"])
+			}
 			if res["type"] != "Task" {
 				continue
+			}
+			if !strings.Contains(fmt.Sprint(res["searchInclude"]), "Task:owner") {
+				t.Errorf("Task searchInclude lacks Task:owner: %v", res["searchInclude"])
 			}
 			for _, p := range res["searchParam"].([]any) {
 				p := p.(map[string]any)
