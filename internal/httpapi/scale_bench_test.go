@@ -32,7 +32,7 @@ func BenchmarkScale(b *testing.B) {
 	b.Cleanup(func() { st.Close() })
 	s := newServer(b, st, 0)
 	c := s.http.Client()
-	const practices, patients = 500, 48000 // as seeded by sharedcare seed -patients 48000
+	const practices, patients = 500, 48500 // as seeded by sharedcare seed -patients 48500
 	queries := []struct {
 		name string
 		path func(i int) string
