@@ -67,7 +67,7 @@ type elementsFile struct {
 }
 
 // Load builds the registry from resources.json, elements.json and
-// search-parameters.json in fsys.
+// searchparams.json in fsys.
 func Load(fsys fs.FS) (*Registry, error) {
 	var rf resourcesFile
 	if err := readJSON(fsys, "resources.json", &rf); err != nil {

@@ -72,7 +72,7 @@ func TestLoadRejectsBadContracts(t *testing.T) {
 				tt.params = `{"types":{}}`
 			}
 			fsys := fstest.MapFS{"resources.json": {Data: []byte(tt.resources)}, "elements.json": {Data: []byte(tt.elements)},
-				"search-parameters.json": {Data: []byte(tt.params)}, "compartment-patient.json": {Data: []byte(`{"resources":{}}`)}}
+				"searchparams.json": {Data: []byte(tt.params)}, "compartment-patient.json": {Data: []byte(`{"resources":{}}`)}}
 			if _, err := Load(fsys); err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Load error = %v, want one mentioning %q", err, tt.want)
 			}

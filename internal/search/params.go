@@ -50,10 +50,10 @@ type paramsFile struct {
 	Types  map[string][]*Param `json:"types"`
 }
 
-// LoadParams reads search-parameters.json from fsys and compiles every
+// LoadParams reads searchparams.json (and compartment-patient.json) from fsys and compiles every
 // expression; an expression outside the supported FHIRPath subset is an error.
 func LoadParams(fsys fs.FS) (*Params, error) {
-	b, err := fs.ReadFile(fsys, "search-parameters.json")
+	b, err := fs.ReadFile(fsys, "searchparams.json")
 	if err != nil {
 		return nil, fmt.Errorf("search.LoadParams: %w", err)
 	}

