@@ -57,6 +57,50 @@ const docTemplate = `{
                         }
                     }
                 }
+            },
+            "post": {
+                "description": "POST a Bundle of type batch to the base: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction bundles arrive with issue #4.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "system"
+                ],
+                "summary": "Batch",
+                "parameters": [
+                    {
+                        "description": "Bundle of type batch",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle of type batch-response",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: not a batch Bundle",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "413": {
+                        "description": "OperationOutcome: too many entries",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
             }
         },
         "/Patient/{id}/{type}": {

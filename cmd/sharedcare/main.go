@@ -128,13 +128,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	defer st.Close()
 
 	handler := httpapi.New(httpapi.Options{
-		Service:      rest.New(st, reg),
-		Registry:     reg,
-		BaseURL:      cfg.BaseURL,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Logger:       log,
-		Version:      version,
-		Ready:        st.Ping,
+		Service:          rest.New(st, reg),
+		Registry:         reg,
+		BaseURL:          cfg.BaseURL,
+		MaxBodyBytes:     cfg.MaxBodyBytes,
+		MaxBundleEntries: cfg.MaxEntries,
+		Logger:           log,
+		Version:          version,
+		Ready:            st.Ping,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -19,6 +19,7 @@ type Config struct {
 	Addr         string     // SHAREDCARE_ADDR: listen address
 	BaseURL      string     // SHAREDCARE_BASE_URL: public FHIR base; empty derives it per request
 	MaxBodyBytes int64      // SHAREDCARE_MAX_BODY_BYTES
+	MaxEntries   int        // SHAREDCARE_MAX_BUNDLE_ENTRIES
 	LogLevel     slog.Level // SHAREDCARE_LOG_LEVEL: debug, info, warn, error
 }
 
@@ -33,6 +34,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_ADDR", "addr", ":8080", "address to listen on"},
 	{"SHAREDCARE_BASE_URL", "base-url", "", "public FHIR base URL for Location headers and links, e.g. https://fhir.example.org/fhir (default: from each request)"},
 	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "16777216", "largest request body accepted, in bytes (larger: 413)"},
+	{"SHAREDCARE_MAX_BUNDLE_ENTRIES", "max-bundle-entries", "10000", "most entries a batch or transaction Bundle may have (more: 413)"},
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 }
 
@@ -65,6 +67,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_MAX_BODY_BYTES=%q: want a whole number of bytes, at least 1024", *values["SHAREDCARE_MAX_BODY_BYTES"]))
 	}
 	c.MaxBodyBytes = n
+	entries, err := strconv.Atoi(*values["SHAREDCARE_MAX_BUNDLE_ENTRIES"])
+	if err != nil || entries < 1 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_MAX_BUNDLE_ENTRIES=%q: want a whole number, at least 1", *values["SHAREDCARE_MAX_BUNDLE_ENTRIES"]))
+	}
+	c.MaxEntries = entries
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -117,6 +124,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Int("max_bundle_entries", c.MaxEntries),
 		slog.String("log_level", c.LogLevel.String()),
 	)
 }

@@ -89,7 +89,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 			"mode":          "server",
 			"documentation": "FHIR R4 REST/JSON. Every write is validated and stored in one transaction; every version is kept.",
 			"resource":      resources,
-			"interaction":   []interaction{{Code: "history-system"}, {Code: "search-system"}},
+			"interaction":   []interaction{{Code: "batch"}, {Code: "history-system"}, {Code: "search-system"}},
 		}},
 	}
 	body, err := json.Marshal(cs)

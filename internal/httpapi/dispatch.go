@@ -55,7 +55,7 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 	h := a
 	switch n := len(segments); {
 	case n == 0:
-		return &route{shape: "/", methods: map[string]handler{http.MethodGet: h.search}}, nil
+		return &route{shape: "/", methods: map[string]handler{http.MethodGet: h.search, http.MethodPost: h.batch}}, nil
 	case n == 1 && segments[0] == "metadata":
 		return &route{shape: "/metadata", methods: map[string]handler{http.MethodGet: h.capabilities}}, nil
 	case n == 1 && segments[0] == "_history":

@@ -31,9 +31,11 @@ type Options struct {
 	Registry     *registry.Registry
 	BaseURL      string // public FHIR base URL; empty derives it from each request
 	MaxBodyBytes int64
-	Logger       *slog.Logger
-	Version      string                          // software version reported in /metadata
-	Ready        func(ctx context.Context) error // readiness check, e.g. a database ping
+	// MaxBundleEntries bounds the entries of a batch (larger: 413).
+	MaxBundleEntries int
+	Logger           *slog.Logger
+	Version          string                          // software version reported in /metadata
+	Ready            func(ctx context.Context) error // readiness check, e.g. a database ping
 }
 
 // API serves FHIR over HTTP.
@@ -52,6 +54,9 @@ func New(opts Options) http.Handler {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 16 << 20
+	}
+	if opts.MaxBundleEntries <= 0 {
+		opts.MaxBundleEntries = 10000
 	}
 	a := &API{opts: opts, started: time.Now().UTC()}
 	gin.SetMode(gin.ReleaseMode)
