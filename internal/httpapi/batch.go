@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -125,6 +126,8 @@ func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL str
 	return h(ctx, req)
 }
 
+var outcomePrefix = []byte(`{"resourceType":"OperationOutcome"`)
+
 // batchResponseEntry renders one entry's outcome; internal errors are logged
 // in full and shown as "internal error", as for single requests.
 func batchResponseEntry(ctx context.Context, resp *response, err error, at string) fhir.Entry {
@@ -151,13 +154,12 @@ func batchResponseEntry(ctx context.Context, resp *response, err error, at strin
 			e.Response.LastModified = fhir.Instant(t)
 		}
 	}
-	if len(resp.body) > 0 {
-		var head struct{ ResourceType string }
-		if json.Unmarshal(resp.body, &head) == nil && head.ResourceType == "OperationOutcome" {
-			e.Response.Outcome = resp.body
-		} else {
-			e.Resource = resp.body
-		}
+	// Every body the server renders leads with resourceType (stored bodies,
+	// Bundles, OperationOutcomes), so the prefix tells them apart unparsed.
+	if bytes.HasPrefix(resp.body, outcomePrefix) {
+		e.Response.Outcome = resp.body
+	} else if len(resp.body) > 0 {
+		e.Resource = resp.body
 	}
 	return e
 }

@@ -45,6 +45,9 @@ func TestBatch(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(bad), "Patient.birthDate") {
 			t.Errorf("invalid entry outcome does not point at Patient.birthDate: %v", bad)
 		}
+		if del := entries[5].(map[string]any); del["resource"] != nil || del["response"].(map[string]any)["outcome"] == nil {
+			t.Errorf("the DELETE entry's OperationOutcome belongs in response.outcome: %v", del)
+		}
 		if search := entries[6].(map[string]any)["resource"].(map[string]any); search["type"] != "searchset" || search["entry"] != nil {
 			t.Errorf("search after delete in the same batch: %v", search)
 		}

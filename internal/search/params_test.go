@@ -2,6 +2,7 @@ package search
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -37,11 +38,6 @@ func TestParamsCompile(t *testing.T) {
 // specification's SearchParameter bundle in ../shared/fhir-r4: every
 // parameter of every served type is present with the same type and targets.
 func TestParamsMatchSpec(t *testing.T) {
-	specFile := filepath.Join("..", "..", "..", "shared", "fhir-r4", "search-parameters.json")
-	b, err := os.ReadFile(specFile)
-	if err != nil {
-		t.Skipf("R4 specification data not present: %v", err)
-	}
 	var bundle struct {
 		Entry []struct {
 			Resource struct {
@@ -51,17 +47,7 @@ func TestParamsMatchSpec(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal(b, &bundle); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := LoadParams(api.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := map[string]bool{}
-	for _, typ := range ps.Types() {
-		served[typ] = true
-	}
+	ps, served := specData(t, "search-parameters.json", &bundle)
 	checked := 0
 	for _, e := range bundle.Entry {
 		sp := e.Resource
@@ -99,28 +85,13 @@ func TestParamsMatchSpec(t *testing.T) {
 // TestCompartmentMatchesSpec cross-checks the Patient compartment against
 // the specification's CompartmentDefinition in ../shared/fhir-r4.
 func TestCompartmentMatchesSpec(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fhir-r4", "compartmentdefinition-patient.json"))
-	if err != nil {
-		t.Skipf("R4 specification data not present: %v", err)
-	}
 	var def struct {
 		Resource []struct {
 			Code  string
 			Param []string
 		}
 	}
-	if err := json.Unmarshal(b, &def); err != nil {
-		t.Fatal(err)
-	}
-	ps, err := LoadParams(api.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	served := map[string]bool{}
-	for _, typ := range ps.Types() {
-		served[typ] = true
-	}
-	served["Binary"] = true
+	ps, served := specData(t, "compartmentdefinition-patient.json", &def)
 	for _, r := range def.Resource {
 		if !served[r.Code] {
 			continue
@@ -135,3 +106,34 @@ func TestCompartmentMatchesSpec(t *testing.T) {
 
 // emptyIsNil compares string lists, treating nil and empty as equal.
 var emptyIsNil = cmp.Comparer(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 || cmp.Equal(a, b) })
+
+// specData decodes a file of ../shared/fhir-r4 into v (skipping the test
+// when the specification data is absent) and returns the shipped parameters
+// and the served types, as api/resources.json lists them.
+func specData(t *testing.T, name string, v any) (*Params, map[string]bool) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fhir-r4", name))
+	if err != nil {
+		t.Skipf("R4 specification data not present: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resources struct{ Resources []struct{ Type string } }
+	b, err = fs.ReadFile(api.FS, "resources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &resources); err != nil {
+		t.Fatal(err)
+	}
+	served := map[string]bool{}
+	for _, r := range resources.Resources {
+		served[r.Type] = true
+	}
+	return ps, served
+}

@@ -18,35 +18,10 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TYPES = [
-  'Patient',
-  'Practitioner',
-  'PractitionerRole',
-  'Organization',
-  'CareTeam',
-  'EpisodeOfCare',
-  'Encounter',
-  'Condition',
-  'Procedure',
-  'MedicationStatement',
-  'Observation',
-  'AllergyIntolerance',
-  'CarePlan',
-  'Goal',
-  'Task',
-  'ServiceRequest',
-  'Communication',
-  'CommunicationRequest',
-  'Questionnaire',
-  'QuestionnaireResponse',
-  'Composition',
-  'DocumentReference',
-  'Binary',
-  'Consent',
-  'Provenance',
-  'AuditEvent',
-  'Subscription',
-];
+// The served types come from the registry's own data, so adding a type is
+// one edit in api/resources.json.
+const TYPES = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources.json'), 'utf8'))
+  .resources.map((r) => r.type);
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, 'node_modules', '@medplum', 'definitions');
