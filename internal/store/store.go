@@ -74,6 +74,14 @@ type Store interface {
 	// be used after fn returns.
 	InTx(ctx context.Context, fn func(tx Store) error) error
 
+	// Lock serialises the transactions that take the same key: inside InTx
+	// it waits until no other transaction holds key and keeps it until this
+	// transaction ends (conditional interactions lock their search criteria,
+	// so racing conditional creates make one resource, not two). Backends
+	// whose write transactions are already serial may only check they are
+	// in one. Outside InTx it fails.
+	Lock(ctx context.Context, key string) error
+
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error
 

@@ -147,6 +147,21 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	})
 }
 
+// Lock takes a transaction-scoped advisory lock on PostgreSQL. SQLite's
+// immediate transactions already hold the database's one write lock.
+func (s *Store) Lock(ctx context.Context, key string) error {
+	if !s.inTx {
+		return fmt.Errorf("sqlstore.Lock %q: not in a transaction", key)
+	}
+	if s.dialect != postgres {
+		return nil
+	}
+	if err := s.conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error; err != nil {
+		return fmt.Errorf("sqlstore.Lock %q: %w", key, s.translate(err))
+	}
+	return nil
+}
+
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // Read returns the current version of a resource.

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TxRollsBack", testTxRollback},
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"ConcurrentCreates", testConcurrentCreates},
+		{"LockSerialisesCheckThenCreate", testLock},
 		{"Search", testSearch},
 	}
 	for _, tt := range tests {
@@ -387,5 +388,53 @@ func testConcurrentCreates(t *testing.T, s store.Store) {
 	page, err := s.History(ctx, store.HistoryQuery{Type: "Patient", Count: 1})
 	if err != nil || page.Total != writers*each {
 		t.Errorf("history total = %v, %v; want %d", page, err, writers*each)
+	}
+}
+
+// testLock races transactions that each look for a resource and create it
+// when absent, under one lock key: exactly one must create it. Without the
+// lock, PostgreSQL's read-committed transactions would all see "absent".
+func testLock(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if err := s.Lock(ctx, "outside"); err == nil {
+		t.Error("Lock outside a transaction succeeded; want an error")
+	}
+	const racers = 8
+	var wg sync.WaitGroup
+	created := make(chan string, racers)
+	errs := make(chan error, racers)
+	for w := 0; w < racers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.InTx(ctx, func(tx store.Store) error {
+				if err := tx.Lock(ctx, "Patient?identifier=x|1"); err != nil {
+					return err
+				}
+				page, err := tx.History(ctx, store.HistoryQuery{Type: "Patient", Count: 1})
+				if err != nil || page.Total > 0 {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond) // widen the window a missing lock would leave open
+				id := fmt.Sprintf("racer-%d", w)
+				if err := tx.Write(ctx, version("Patient", id, 1, fhir.Now(), `{}`), nil); err != nil {
+					return err
+				}
+				created <- id
+				return nil
+			})
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(created)
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(created); n != 1 {
+		t.Errorf("%d racers created a Patient under one lock; want exactly 1", n)
 	}
 }
