@@ -59,7 +59,7 @@ const docTemplate = `{
                 }
             },
             "post": {
-                "description": "POST a Bundle of type batch to the base: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction bundles arrive with issue #4.",
+                "description": "POST a Bundle of type batch or transaction to the base. Batch: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction: all entries or none, in one database transaction, in the order DELETE, POST, PUT/PATCH, GET; fullUrl placeholders (urn:uuid:, urn:oid:) and conditional references (Patient?identifier=…) are resolved in every entry; the first failure rolls everything back and answers with its OperationOutcome, naming the entry (Bundle.entry[3].resource.status).",
                 "consumes": [
                     "application/json"
                 ],
@@ -69,10 +69,10 @@ const docTemplate = `{
                 "tags": [
                     "system"
                 ],
-                "summary": "Batch",
+                "summary": "Batch or transaction",
                 "parameters": [
                     {
-                        "description": "Bundle of type batch",
+                        "description": "Bundle of type batch or transaction",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -83,13 +83,19 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "Bundle of type batch-response",
+                        "description": "Bundle of type batch-response or transaction-response",
                         "schema": {
                             "type": "object"
                         }
                     },
                     "400": {
-                        "description": "OperationOutcome: not a batch Bundle",
+                        "description": "OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "412": {
+                        "description": "OperationOutcome: a transaction's conditional criteria match more than one resource",
                         "schema": {
                             "type": "object"
                         }
@@ -243,8 +249,71 @@ const docTemplate = `{
                     }
                 }
             },
+            "put": {
+                "description": "PUT /{type}?criteria: no match creates the resource (with the body's id, if any), one match updates it (a body id must be the match's), several give 412.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Conditional update",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Expected current version of the match",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "The resource",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Updated",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: invalid resource, no criteria, or body id not the match's",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "412": {
+                        "description": "OperationOutcome: the criteria match more than one resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            },
             "post": {
-                "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome.",
+                "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome. With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.",
                 "consumes": [
                     "application/json"
                 ],
@@ -270,6 +339,12 @@ const docTemplate = `{
                         "in": "header"
                     },
                     {
+                        "type": "string",
+                        "description": "Search criteria for a conditional create, e.g. identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009",
+                        "name": "If-None-Exist",
+                        "in": "header"
+                    },
+                    {
                         "description": "The resource (FHIR R4 JSON)",
                         "name": "body",
                         "in": "body",
@@ -280,6 +355,12 @@ const docTemplate = `{
                     }
                 ],
                 "responses": {
+                    "200": {
+                        "description": "Conditional create: the one existing match, unchanged",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
                     "201": {
                         "description": "The stored resource; Location, ETag and Last-Modified headers",
                         "schema": {
@@ -298,6 +379,12 @@ const docTemplate = `{
                             "type": "object"
                         }
                     },
+                    "412": {
+                        "description": "OperationOutcome: the If-None-Exist criteria match more than one resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
                     "413": {
                         "description": "OperationOutcome: body too large",
                         "schema": {
@@ -306,6 +393,93 @@ const docTemplate = `{
                     },
                     "415": {
                         "description": "OperationOutcome: not JSON",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "description": "DELETE /{type}?criteria: no match deletes nothing (200), one match is deleted, several give 412.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Conditional delete",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OperationOutcome describing the deletion",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "204": {
+                        "description": "Deleted (Prefer: return=minimal)"
+                    },
+                    "412": {
+                        "description": "OperationOutcome: the criteria match more than one resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "description": "PATCH /{type}?criteria: no match gives 404, one match is patched, several give 412.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Conditional patch",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "JSON Patch array or Parameters",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The patched resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "404": {
+                        "description": "OperationOutcome: nothing matches",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "412": {
+                        "description": "OperationOutcome: the criteria match more than one resource",
                         "schema": {
                             "type": "object"
                         }
@@ -594,6 +768,82 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "OperationOutcome: version mismatch",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "description": "Applies a JSON Patch (Content-Type application/json-patch+json) or a FHIRPath Patch (a Parameters resource, application/fhir+json) to the current version; the result is validated like an update. Honours If-Match.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Patch a resource",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Resource id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Expected current version",
+                        "name": "If-Match",
+                        "in": "header"
+                    },
+                    {
+                        "description": "JSON Patch array or Parameters",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The patched resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: malformed patch, or the result is not a valid resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "404": {
+                        "description": "OperationOutcome: no such resource",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "412": {
+                        "description": "OperationOutcome: If-Match does not match the current version",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "422": {
+                        "description": "OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)",
                         "schema": {
                             "type": "object"
                         }

@@ -83,3 +83,54 @@ func isTypeName(s string) bool {
 	}
 	return true
 }
+
+// RewriteStrings calls fn for every string in a resource tree (typ is its
+// type, the root of paths) with the FHIRPath of the element holding it, its
+// member name and its value, and stores what fn returns in its place. It
+// stops at fn's first error. Transactions use it to point placeholders
+// (urn:uuid:…) and conditional references at the resources they resolve to.
+func RewriteStrings(typ string, tree map[string]any, fn func(path, key, value string) (string, error)) error {
+	return rewriteNode(typ, tree, fn)
+}
+
+func rewriteNode(path string, node any, fn func(path, key, value string) (string, error)) error {
+	if n, ok := node.(map[string]any); ok {
+		keys := make([]string, 0, len(n))
+		for k := range n {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the first error found does not depend on map order
+		for _, k := range keys {
+			switch v := n[k].(type) {
+			case string:
+				out, err := fn(path, k, v)
+				if err != nil {
+					return err
+				}
+				if out != v {
+					n[k] = out
+				}
+			case []any:
+				for i, item := range v {
+					at := path + "." + k + "[" + strconv.Itoa(i) + "]"
+					if s, ok := item.(string); ok { // a repeating primitive
+						out, err := fn(at, k, s)
+						if err != nil {
+							return err
+						}
+						v[i] = out
+						continue
+					}
+					if err := rewriteNode(at, item, fn); err != nil {
+						return err
+					}
+				}
+			case map[string]any:
+				if err := rewriteNode(path+"."+k, v, fn); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,38 +14,50 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
 )
 
 // bundleRequest is the part of a batch Bundle the server reads; entry
 // resources stay raw, to be validated by the interaction they go to.
 type bundleRequest struct {
-	ResourceType string `json:"resourceType"`
-	Type         string `json:"type"`
-	Entry        []struct {
-		FullURL  string          `json:"fullUrl"`
-		Resource json.RawMessage `json:"resource"`
-		Request  *struct {
-			Method          string `json:"method"`
-			URL             string `json:"url"`
-			IfMatch         string `json:"ifMatch"`
-			IfNoneMatch     string `json:"ifNoneMatch"`
-			IfModifiedSince string `json:"ifModifiedSince"`
-			IfNoneExist     string `json:"ifNoneExist"`
-		} `json:"request"`
-	} `json:"entry"`
+	ResourceType string        `json:"resourceType"`
+	Type         string        `json:"type"`
+	Entry        []bundleEntry `json:"entry"`
+}
+
+// bundleEntry is one entry of a batch or transaction.
+type bundleEntry struct {
+	FullURL  string          `json:"fullUrl"`
+	Resource json.RawMessage `json:"resource"`
+	Request  *struct {
+		Method          string `json:"method"`
+		URL             string `json:"url"`
+		IfMatch         string `json:"ifMatch"`
+		IfNoneMatch     string `json:"ifNoneMatch"`
+		IfModifiedSince string `json:"ifModifiedSince"`
+		IfNoneExist     string `json:"ifNoneExist"`
+	} `json:"request"`
+}
+
+// headers are the entry's conditional request headers.
+func (e *bundleEntry) headers() map[string]string {
+	return map[string]string{"If-Match": e.Request.IfMatch, "If-None-Match": e.Request.IfNoneMatch,
+		"If-Modified-Since": e.Request.IfModifiedSince, "If-None-Exist": e.Request.IfNoneExist}
 }
 
 // batch processes a batch Bundle: every entry on its own, through the same
 // handlers as a single request, each answered in a batch-response entry.
+// Transaction Bundles go to transaction.
 //
-//	@Summary		Batch
-//	@Description	POST a Bundle of type batch to the base: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction bundles arrive with issue #4.
+//	@Summary		Batch or transaction
+//	@Description	POST a Bundle of type batch or transaction to the base. Batch: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction: all entries or none, in one database transaction, in the order DELETE, POST, PUT/PATCH, GET; fullUrl placeholders (urn:uuid:, urn:oid:) and conditional references (Patient?identifier=…) are resolved in every entry; the first failure rolls everything back and answers with its OperationOutcome, naming the entry (Bundle.entry[3].resource.status).
 //	@Tags			system
 //	@Accept			json
 //	@Produce		json
-//	@Param			body	body		object	true	"Bundle of type batch"
-//	@Success		200		{object}	object	"Bundle of type batch-response"
-//	@Failure		400		{object}	object	"OperationOutcome: not a batch Bundle"
+//	@Param			body	body		object	true	"Bundle of type batch or transaction"
+//	@Success		200		{object}	object	"Bundle of type batch-response or transaction-response"
+//	@Failure		400		{object}	object	"OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid"
+//	@Failure		412		{object}	object	"OperationOutcome: a transaction's conditional criteria match more than one resource"
 //	@Failure		413		{object}	object	"OperationOutcome: too many entries"
 //	@Router			/ [post]
 func (a *API) batch(ctx context.Context, r *request) (*response, error) {
@@ -55,15 +68,16 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 	switch {
 	case b.ResourceType != "Bundle":
 		return nil, fhirerr.Invalidf("Bundle", "POST to the base takes a Bundle, not %q", b.ResourceType)
-	case b.Type == "transaction":
-		return nil, fhirerr.NotSupportedf("transaction Bundles are not supported yet; send type batch")
-	case b.Type != "batch":
-		return nil, fhirerr.Invalidf("Bundle.type", "Bundle.type %q cannot be processed: send batch", b.Type)
+	case b.Type != "batch" && b.Type != "transaction":
+		return nil, fhirerr.Invalidf("Bundle.type", "Bundle.type %q cannot be processed: send batch or transaction", b.Type)
 	case len(b.Entry) > a.opts.MaxBundleEntries:
 		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
+	case b.Type == "transaction":
+		return a.transaction(ctx, r, &b)
 	}
 	out := &fhir.Bundle{Type: "batch-response"}
-	for i, e := range b.Entry {
+	for i := range b.Entry {
+		e := &b.Entry[i]
 		at := fmt.Sprintf("Bundle.entry[%d]", i)
 		var resp *response
 		var err error
@@ -71,9 +85,7 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		case e.Request == nil || e.Request.Method == "" || e.Request.URL == "":
 			err = fhirerr.New(fhirerr.Invalid, "required", at+".request", "the entry has no request method and url")
 		default:
-			resp, err = a.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, map[string]string{
-				"If-Match": e.Request.IfMatch, "If-None-Match": e.Request.IfNoneMatch,
-				"If-Modified-Since": e.Request.IfModifiedSince, "If-None-Exist": e.Request.IfNoneExist})
+			resp, err = a.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, e.headers())
 		}
 		out.Entries = append(out.Entries, batchResponseEntry(ctx, resp, err, at))
 	}
@@ -86,18 +98,28 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 
 // batchEntry runs one entry as a request of its own.
 func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL string, resource json.RawMessage, headers map[string]string) (*response, error) {
+	req, h, err := a.entryRequest(outer, outer.svc, method, rawURL, resource, headers)
+	if err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+// entryRequest turns a Bundle entry into the request it stands for and finds
+// its handler; svc carries the interactions out.
+func (a *API) entryRequest(outer *request, svc *rest.Service, method, rawURL string, resource json.RawMessage, headers map[string]string) (*request, handler, error) {
 	u, err := url.Parse(strings.TrimPrefix(rawURL, outer.base+"/"))
 	if err != nil || u.IsAbs() {
-		return nil, fhirerr.Invalidf("", "request.url %q is not a URL relative to this server's base", rawURL)
+		return nil, nil, fhirerr.Invalidf("", "request.url %q is not a URL relative to this server's base", rawURL)
 	}
 	req := &request{method: strings.ToUpper(method), query: u.Query(), header: http.Header{}, base: outer.base,
-		url: outer.base + "/" + rawURL}
+		url: outer.base + "/" + strings.TrimPrefix(rawURL, outer.base+"/"), svc: svc}
 	for k, v := range headers {
 		if v != "" {
 			req.header.Set(k, v)
 		}
 	}
-	for _, k := range []string{"Prefer"} { // the batch's own preferences apply to its entries
+	for _, k := range []string{"Prefer"} { // the Bundle's own preferences apply to its entries
 		if v := outer.header.Get(k); v != "" {
 			req.header.Set(k, v)
 		}
@@ -108,22 +130,55 @@ func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL str
 	}
 	rt, err := a.match(segments, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(segments) == 0 {
-		return nil, fhirerr.Invalidf("", "a batch entry cannot be another batch or a system search")
+		return nil, nil, fhirerr.Invalidf("", "a Bundle entry cannot be another batch or transaction, or a system search")
 	}
 	h, ok := rt.methods[req.method]
-	if !ok || rt.form {
-		return nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "", "%s is not supported on %s", req.method, rt.shape)
+	if req.method == http.MethodHead {
+		h, ok = rt.methods[http.MethodGet]
 	}
-	if req.method == http.MethodPost || req.method == http.MethodPut {
+	if !ok || rt.form {
+		return nil, nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "", "%s is not supported on %s", req.method, rt.shape)
+	}
+	switch req.method {
+	case http.MethodPost, http.MethodPut:
 		if len(resource) == 0 {
-			return nil, fhirerr.New(fhirerr.Invalid, "required", "", "a %s entry needs a resource", req.method)
+			return nil, nil, fhirerr.New(fhirerr.Invalid, "required", "", "a %s entry needs a resource", req.method)
 		}
 		req.body = resource
+	case http.MethodPatch:
+		if req.body, err = patchBody(resource, req.header); err != nil {
+			return nil, nil, err
+		}
 	}
-	return h(ctx, req)
+	return req, h, nil
+}
+
+// patchBody reads the patch of a PATCH entry: a Binary holding a JSON Patch,
+// or a Parameters resource holding a FHIRPath Patch (http.html#transaction).
+func patchBody(resource json.RawMessage, header http.Header) ([]byte, error) {
+	var bin struct {
+		ResourceType string `json:"resourceType"`
+		ContentType  string `json:"contentType"`
+		Data         []byte `json:"data"` // base64 in JSON
+	}
+	if len(resource) == 0 || json.Unmarshal(resource, &bin) != nil {
+		return nil, fhirerr.New(fhirerr.Invalid, "required", "", "a PATCH entry needs a resource: a Binary holding a JSON Patch, or a Parameters resource")
+	}
+	switch bin.ResourceType {
+	case "Binary":
+		if mt, _, _ := mime.ParseMediaType(bin.ContentType); mt != jsonPatchType {
+			return nil, fhirerr.Invalidf("Binary.contentType", "a Binary in a PATCH entry must hold %s, not %q", jsonPatchType, bin.ContentType)
+		}
+		header.Set("Content-Type", jsonPatchType)
+		return bin.Data, nil
+	case "Parameters":
+		header.Set("Content-Type", fhirJSON)
+		return resource, nil
+	}
+	return nil, fhirerr.Invalidf("", "a PATCH entry holds a Binary (JSON Patch) or Parameters (FHIRPath Patch), not %q", bin.ResourceType)
 }
 
 var outcomePrefix = []byte(`{"resourceType":"OperationOutcome"`)

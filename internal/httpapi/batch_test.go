@@ -63,7 +63,6 @@ func TestBatch(t *testing.T) {
 		}{
 			{"not a Bundle", `{"resourceType":"Patient"}`, 400},
 			{"wrong type", `{"resourceType":"Bundle","type":"collection"}`, 400},
-			{"transaction (not yet)", `{"resourceType":"Bundle","type":"transaction","entry":[]}`, 400},
 			{"not JSON", `{"resourceType":`, 400},
 		} {
 			t.Run(tt.name, func(t *testing.T) { s.do("POST", "", tt.body).mustStatus(t, tt.status).outcome(t) })

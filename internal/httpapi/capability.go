@@ -56,7 +56,12 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	for _, name := range a.opts.Registry.Names() {
 		t, _ := a.opts.Registry.Lookup(name)
 		res := resource{Type: name, Documentation: t.Documentation, Versioning: "versioned", ReadHistory: true,
-			UpdateCreate: t.Supports("update"), ConditionalRead: "full-support", ConditionalDelete: "not-supported"}
+			UpdateCreate: t.Supports("update"), ConditionalRead: "full-support",
+			ConditionalCreate: t.Supports("create") && t.Supports("search-type"),
+			ConditionalUpdate: t.Supports("update") && t.Supports("search-type"), ConditionalDelete: "not-supported"}
+		if t.Supports("delete") && t.Supports("search-type") {
+			res.ConditionalDelete = "single"
+		}
 		for _, i := range t.Interactions() {
 			res.Interaction = append(res.Interaction, interaction{Code: i})
 		}
@@ -85,11 +90,12 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json"},
+		"patchFormat": []string{"application/json-patch+json", "application/fhir+json"},
 		"rest": []map[string]any{{
 			"mode":          "server",
 			"documentation": "FHIR R4 REST/JSON. Every write is validated and stored in one transaction; every version is kept.",
 			"resource":      resources,
-			"interaction":   []interaction{{Code: "batch"}, {Code: "history-system"}, {Code: "search-system"}},
+			"interaction":   []interaction{{Code: "transaction"}, {Code: "batch"}, {Code: "history-system"}, {Code: "search-system"}},
 		}},
 	}
 	body, err := json.Marshal(cs)

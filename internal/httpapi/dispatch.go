@@ -30,6 +30,12 @@ type request struct {
 	body        []byte
 	base        string // the FHIR base URL, no trailing slash
 	url         string // the request URL as the client sent it, for self links
+	// svc carries out the interactions: the server's Service, or one bound
+	// to the transaction whose entry this request is.
+	svc *rest.Service
+	// newID is the id a transaction assigned in advance to the resource
+	// this POST creates, so other entries could refer to it; "" otherwise.
+	newID string
 }
 
 // response is what a handler produced: status, headers and a JSON body (nil
@@ -62,7 +68,8 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 		return &route{shape: "/_history", methods: map[string]handler{http.MethodGet: h.history}}, nil
 	case n == 1:
 		req.typ = segments[0]
-		return &route{shape: "/{type}", methods: map[string]handler{http.MethodGet: h.search, http.MethodPost: h.create}}, nil
+		return &route{shape: "/{type}", methods: map[string]handler{http.MethodGet: h.search, http.MethodPost: h.create,
+			http.MethodPut: h.conditionalUpdate, http.MethodDelete: h.conditionalDelete, http.MethodPatch: h.conditionalPatch}}, nil
 	case n == 2 && segments[1] == "_search":
 		req.typ = segments[0]
 		return &route{shape: "/{type}/_search", methods: map[string]handler{http.MethodPost: h.search}, form: true}, nil
@@ -72,7 +79,7 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 	case n == 2:
 		req.typ, req.id = segments[0], segments[1]
 		return &route{shape: "/{type}/{id}", methods: map[string]handler{
-			http.MethodGet: h.read, http.MethodPut: h.update, http.MethodDelete: h.delete}}, nil
+			http.MethodGet: h.read, http.MethodPut: h.update, http.MethodDelete: h.delete, http.MethodPatch: h.patch}}, nil
 	case n == 3 && segments[2] != "_history":
 		req.compartment, req.id, req.typ = segments[0], segments[1], segments[2]
 		return &route{shape: "/{compartment}/{id}/{type}", methods: map[string]handler{http.MethodGet: h.search}}, nil
@@ -116,6 +123,7 @@ func (a *API) serve(c *gin.Context) (*response, error) {
 		query:  c.Request.URL.Query(),
 		header: c.Request.Header,
 		base:   a.baseURL(c.Request),
+		svc:    a.opts.Service,
 	}
 	req.url = req.base + strings.TrimPrefix(c.Request.URL.Path, FHIRBase)
 	if c.Request.URL.RawQuery != "" {
@@ -147,8 +155,11 @@ func (a *API) serve(c *gin.Context) (*response, error) {
 	}
 	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		allowed := []string{fhirJSON, plainJSON, "application/json+fhir"}
-		if rt.form {
+		switch {
+		case rt.form:
 			allowed = []string{formType}
+		case method == http.MethodPatch:
+			allowed = append(allowed, jsonPatchType)
 		}
 		if err := checkRequestType(c.Request, allowed...); err != nil {
 			return nil, err

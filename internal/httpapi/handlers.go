@@ -9,6 +9,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
 )
 
 // The swag annotations below describe the FHIR interactions for the OpenAPI
@@ -17,26 +18,33 @@ import (
 // create stores a new resource with a server-assigned id.
 //
 //	@Summary		Create a resource
-//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome.
+//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome. With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
 //	@Tags			interactions
 //	@Accept			json
 //	@Produce		json
 //	@Param			type	path		string	true	"Resource type, e.g. CarePlan"
-//	@Param			Prefer	header		string	false	"return=minimal | return=representation | return=OperationOutcome"
-//	@Param			body	body		object	true	"The resource (FHIR R4 JSON)"
-//	@Success		201		{object}	object	"The stored resource; Location, ETag and Last-Modified headers"
+//	@Param			Prefer			header		string	false	"return=minimal | return=representation | return=OperationOutcome"
+//	@Param			If-None-Exist	header		string	false	"Search criteria for a conditional create, e.g. identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009"
+//	@Param			body			body		object	true	"The resource (FHIR R4 JSON)"
+//	@Success		201				{object}	object	"The stored resource; Location, ETag and Last-Modified headers"
+//	@Success		200				{object}	object	"Conditional create: the one existing match, unchanged"
+//	@Failure		412				{object}	object	"OperationOutcome: the If-None-Exist criteria match more than one resource"
 //	@Failure		400		{object}	object	"OperationOutcome: invalid resource"
 //	@Failure		404		{object}	object	"OperationOutcome: type not supported"
 //	@Failure		413		{object}	object	"OperationOutcome: body too large"
 //	@Failure		415		{object}	object	"OperationOutcome: not JSON"
 //	@Router			/{type} [post]
 func (a *API) create(ctx context.Context, r *request) (*response, error) {
-	if r.header.Get("If-None-Exist") != "" {
-		return nil, fhirerr.NotSupportedf("conditional create (If-None-Exist) is not supported yet")
-	}
-	res, err := a.opts.Service.Create(ctx, r.typ, r.body)
+	res, created, err := r.svc.Create(ctx, r.typ, r.body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.header.Get("If-None-Exist")})
 	if err != nil {
 		return nil, err
+	}
+	if !created { // a conditional create found its match and stored nothing
+		resp, err := written(r, res, http.StatusOK, "found existing")
+		if err == nil {
+			resp.header.Set("Location", r.base+"/"+res.Type+"/"+res.ID+"/_history/"+res.VersionID())
+		}
+		return resp, err
 	}
 	return written(r, res, http.StatusCreated, "created")
 }
@@ -63,7 +71,7 @@ func (a *API) update(ctx context.Context, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, created, err := a.opts.Service.Update(ctx, r.typ, r.id, r.body, ifMatch)
+	res, created, err := r.svc.Update(ctx, r.typ, r.id, r.body, ifMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +99,7 @@ func (a *API) update(ctx context.Context, r *request) (*response, error) {
 //	@Failure		410					{object}	object	"OperationOutcome: deleted"
 //	@Router			/{type}/{id} [get]
 func (a *API) read(ctx context.Context, r *request) (*response, error) {
-	res, err := a.opts.Service.Read(ctx, r.typ, r.id)
+	res, err := r.svc.Read(ctx, r.typ, r.id)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +124,7 @@ func (a *API) read(ctx context.Context, r *request) (*response, error) {
 //	@Failure	410		{object}	object	"OperationOutcome: the version is a deletion"
 //	@Router		/{type}/{id}/_history/{vid} [get]
 func (a *API) vread(ctx context.Context, r *request) (*response, error) {
-	res, err := a.opts.Service.VRead(ctx, r.typ, r.id, r.vid)
+	res, err := r.svc.VRead(ctx, r.typ, r.id, r.vid)
 	if err != nil {
 		return nil, err
 	}
@@ -141,23 +149,15 @@ func (a *API) delete(ctx context.Context, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	del, err := a.opts.Service.Delete(ctx, r.typ, r.id, ifMatch)
+	del, err := r.svc.Delete(ctx, r.typ, r.id, ifMatch)
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{status: http.StatusOK, header: http.Header{}}
 	msg := "deleted " + r.typ + "/" + r.id
 	if del.Version == 0 {
 		msg = r.typ + "/" + r.id + " does not exist or was already deleted: nothing to do"
-	} else {
-		resp.header.Set("ETag", fhir.ETag(del.Version))
 	}
-	if prefer(r.header, "return") == "minimal" {
-		resp.status = http.StatusNoContent
-		return resp, nil
-	}
-	resp.body = fhir.Information(msg)
-	return resp, nil
+	return deleted(r, del, msg), nil
 }
 
 // resourceResponse answers a read with the stored bytes, subset when the

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -23,6 +24,17 @@ type server struct {
 	t    testing.TB
 	url  string // FHIR base
 	http *httptest.Server
+	st   *sqlstore.Store
+}
+
+// rowCounts counts the rows of every data table.
+func (s *server) rowCounts() map[string]int64 {
+	s.t.Helper()
+	n, err := s.st.RowCounts(context.Background())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return n
 }
 
 func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
@@ -41,7 +53,7 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 	})
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs}
+	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st}
 }
 
 // forEachServer runs fn against a server on each database.

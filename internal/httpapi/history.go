@@ -55,7 +55,7 @@ func (a *API) history(ctx context.Context, r *request) (*response, error) {
 	if r.query.Has("_at") {
 		return nil, fhirerr.NotSupportedf("_at is not supported on history; use _since")
 	}
-	page, err := a.opts.Service.History(ctx, q)
+	page, err := r.svc.History(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 const (
 	fhirJSON  = "application/fhir+json"
 	plainJSON = "application/json"
+	// jsonPatchType is RFC 6902 JSON Patch, one of the two PATCH formats.
+	jsonPatchType = "application/json-patch+json"
 )
 
 // jsonTypes are the media types (and _format shorthands) that mean FHIR JSON.

@@ -53,11 +53,11 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	var err error
 	switch {
 	case r.compartment != "":
-		q, page, err = a.opts.Service.CompartmentSearch(ctx, r.compartment, r.id, r.typ, values, strict)
+		q, page, err = r.svc.CompartmentSearch(ctx, r.compartment, r.id, r.typ, values, strict)
 	case r.typ == "":
-		q, page, err = a.opts.Service.SystemSearch(ctx, values, strict)
+		q, page, err = r.svc.SystemSearch(ctx, values, strict)
 	default:
-		q, page, err = a.opts.Service.Search(ctx, r.typ, values, strict)
+		q, page, err = r.svc.Search(ctx, r.typ, values, strict)
 	}
 	if err != nil {
 		return nil, err

@@ -28,6 +28,12 @@ type Service struct {
 	store    store.Store
 	registry *registry.Registry
 	now      func() time.Time
+	// inTx marks a Service bound to one transaction (see InTx): writes
+	// join it instead of opening their own, and are not retried alone.
+	inTx bool
+	// deferred, when not nil, collects local references to check once the
+	// whole transaction is written (see DeferReferenceChecks).
+	deferred *[]Unresolved
 }
 
 // New returns a Service over st for the types in reg.
@@ -125,26 +131,55 @@ func parse(typ string, body []byte) (*fhir.Document, error) {
 	return fhir.ParseDocument(body)
 }
 
-// Create stores body as a new resource of type typ with a server-assigned id.
-// An id in the body is ignored, as the spec requires.
-func (s *Service) Create(ctx context.Context, typ string, body []byte) (*fhir.Resource, error) {
+// CreateOptions refine a create.
+type CreateOptions struct {
+	// ID is the id to give the new resource; "" assigns a fresh one.
+	// Transactions pre-assign ids so entries can refer to each other.
+	ID string
+	// IfNoneExist holds the search criteria (a query string) of a
+	// conditional create: no match creates, one match returns it untouched,
+	// more than one fails with 412.
+	IfNoneExist string
+}
+
+// Create stores body as a new resource of type typ with a server-assigned id
+// (an id in the body is ignored, as the spec requires). created is false when
+// a conditional create found its match instead; the match is returned.
+func (s *Service) Create(ctx context.Context, typ string, body []byte, opt CreateOptions) (out *fhir.Resource, created bool, err error) {
 	if err := s.supported(typ, registry.Create); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	res, err := parse(typ, body)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	res.SetID(fhir.NewID())
-	var out *fhir.Resource
-	err = s.store.InTx(ctx, func(tx store.Store) error {
+	if opt.ID == "" {
+		opt.ID = fhir.NewID()
+	}
+	res.SetID(opt.ID)
+	err = s.retry(ctx, func(tx store.Store) error {
+		if opt.IfNoneExist != "" {
+			matches, err := s.match(ctx, tx, typ, opt.IfNoneExist, "If-None-Exist")
+			if err != nil {
+				return err
+			}
+			switch len(matches) {
+			case 0:
+			case 1:
+				out, created = matches[0], false
+				return nil
+			default:
+				return tooManyMatches(typ, opt.IfNoneExist, "If-None-Exist")
+			}
+		}
 		out, err = s.write(ctx, tx, res, 1, "POST")
+		created = true
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, nil
+	return out, created, nil
 }
 
 // Update stores body as the next version of typ/id, creating the resource
@@ -170,15 +205,20 @@ func (s *Service) Update(ctx context.Context, typ, id string, body []byte, ifMat
 		return nil, false, fhirerr.Invalidf(typ+".id", "the id in the body (%q) does not match the id in the URL (%q)", bodyID, id)
 	}
 	err = s.retry(ctx, func(tx store.Store) error {
-		next, isNew, err := nextVersion(ctx, tx, typ, id, ifMatch)
-		if err != nil {
-			return err
-		}
-		out, err = s.write(ctx, tx, res, next, "PUT")
-		created = isNew
+		out, created, err = s.put(ctx, tx, res, ifMatch, "PUT")
 		return err
 	})
 	return out, created, err
+}
+
+// put writes doc as the next version of its resource in tx.
+func (s *Service) put(ctx context.Context, tx store.Store, doc *fhir.Document, ifMatch int64, method string) (*fhir.Resource, bool, error) {
+	next, isNew, err := nextVersion(ctx, tx, doc.Type(), doc.ID(), ifMatch)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := s.write(ctx, tx, doc, next, method)
+	return out, isNew, err
 }
 
 // Deleted describes the outcome of a delete.
@@ -196,32 +236,36 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (De
 		return Deleted{}, err
 	}
 	var out Deleted
-	err := s.retry(ctx, func(tx store.Store) error {
-		out = Deleted{}
-		head, err := tx.Head(ctx, typ, id)
-		if fhirerr.Is(err, fhirerr.NotFound) {
-			if ifMatch != 0 {
-				return preconditionFailed(typ, id, ifMatch, 0)
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if ifMatch != 0 && ifMatch != head.Version {
-			return preconditionFailed(typ, id, ifMatch, head.Version)
-		}
-		if head.Deleted {
-			return nil
-		}
-		del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
-		if err := tx.Write(ctx, del, nil); err != nil {
-			return err
-		}
-		out.Version = del.Version
-		return nil
+	err := s.retry(ctx, func(tx store.Store) (err error) {
+		out, err = s.delete(ctx, tx, typ, id, ifMatch)
+		return err
 	})
 	return out, err
+}
+
+// delete records the deletion of typ/id in tx.
+func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (Deleted, error) {
+	head, err := tx.Head(ctx, typ, id)
+	if fhirerr.Is(err, fhirerr.NotFound) {
+		if ifMatch != 0 {
+			return Deleted{}, preconditionFailed(typ, id, ifMatch, 0)
+		}
+		return Deleted{}, nil
+	}
+	if err != nil {
+		return Deleted{}, err
+	}
+	if ifMatch != 0 && ifMatch != head.Version {
+		return Deleted{}, preconditionFailed(typ, id, ifMatch, head.Version)
+	}
+	if head.Deleted {
+		return Deleted{}, nil
+	}
+	del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
+	if err := tx.Write(ctx, del, nil); err != nil {
+		return Deleted{}, err
+	}
+	return Deleted{Version: del.Version}, nil
 }
 
 // History returns a page of history; typ and id narrow it (both may be empty).
@@ -273,6 +317,9 @@ func preconditionFailed(typ, id string, want, have int64) error {
 // retry runs fn in a transaction, again from the start when it lost a race
 // with a concurrent writer of the same resource.
 func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) error {
+	if s.inTx { // part of a larger transaction, which retries as a whole
+		return fn(s.store)
+	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.store.InTx(ctx, fn)
@@ -324,15 +371,25 @@ func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id s
 	if len(issues) > 0 {
 		return fhirerr.WithIssues(fhirerr.Invalid, issues)
 	}
+	if s.deferred != nil {
+		for _, ref := range local {
+			*s.deferred = append(*s.deferred, Unresolved{Source: typ + "/" + id, Ref: ref})
+		}
+		return nil
+	}
 	missing, err := tx.Missing(ctx, local)
 	if err != nil || len(missing) == 0 {
 		return err
 	}
 	for _, m := range missing {
-		issues = append(issues, fhirerr.Issue{Code: "not-found", Expression: m.Path,
-			Diagnostics: fmt.Sprintf("reference %q: %s does not exist on this server", m.Value, m.Target())})
+		issues = append(issues, missingIssue(m))
 	}
 	return fhirerr.WithIssues(fhirerr.Invalid, issues)
+}
+
+func missingIssue(m fhir.Ref) fhirerr.Issue {
+	return fhirerr.Issue{Code: "not-found", Expression: m.Path,
+		Diagnostics: fmt.Sprintf("reference %q: %s does not exist on this server", m.Value, m.Target())}
 }
 
 // malformed reports a reference that is meant to point at a served type on

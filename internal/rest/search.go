@@ -47,14 +47,31 @@ func (s *Service) SystemSearch(ctx context.Context, values url.Values, strict bo
 }
 
 func (s *Service) search(ctx context.Context, typ string, values url.Values, strict bool, comp *search.Compartment) (*search.Query, *store.SearchPage, error) {
+	q, err := s.query(ctx, typ, values, strict)
+	if err != nil {
+		return nil, nil, err
+	}
+	q.Compartment = comp
+	page, err := s.store.Search(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if page.Included, err = s.include(ctx, q, page.Resources); err != nil {
+		return nil, nil, err
+	}
+	return q, page, nil
+}
+
+// query parses a search of typ ("" for all types) into a store query.
+func (s *Service) query(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, error) {
 	if typ != "" {
 		if err := s.supported(typ, registry.SearchType); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	q, err := s.registry.Params().Parse(typ, values, strict)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if typ == "" {
 		if len(q.Types) == 0 {
@@ -66,11 +83,10 @@ func (s *Service) search(ctx context.Context, typ string, values url.Values, str
 		}
 		for _, t := range q.Types {
 			if err := s.supported(t, registry.SearchType); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 	}
-	q.Compartment = comp
 	// References to this server given as absolute URLs match local targets.
 	base := baseOf(ctx)
 	for i := range q.Clauses {
@@ -80,14 +96,7 @@ func (s *Service) search(ctx context.Context, typ string, values url.Values, str
 			}
 		}
 	}
-	page, err := s.store.Search(ctx, q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if page.Included, err = s.include(ctx, q, page.Resources); err != nil {
-		return nil, nil, err
-	}
-	return q, page, nil
+	return q, nil
 }
 
 // maxIncludeRounds bounds :iterate, so reference cycles end.

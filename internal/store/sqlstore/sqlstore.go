@@ -396,3 +396,20 @@ func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
 	}
 	return nil
 }
+
+// dataTables are the tables that hold resources, for RowCounts.
+var dataTables = []string{"resources", "resource_history", "idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"}
+
+// RowCounts counts the rows of each table holding resource data: what an
+// operator checks, and what tests use to prove a failed write left nothing.
+func (s *Store) RowCounts(ctx context.Context) (map[string]int64, error) {
+	out := make(map[string]int64, len(dataTables))
+	for _, t := range dataTables {
+		var n int64
+		if err := s.conn(ctx).Raw("SELECT COUNT(*) FROM " + t).Row().Scan(&n); err != nil {
+			return nil, fmt.Errorf("sqlstore.RowCounts %s: %w", t, err)
+		}
+		out[t] = n
+	}
+	return out, nil
+}

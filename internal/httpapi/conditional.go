@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"context"
+	"mime"
+	"net/http"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
+)
+
+// criteria is the search part of a conditional URL (/Type?criteria), which
+// must select something.
+func criteria(r *request, interaction string) (string, error) {
+	c := r.query.Encode()
+	if c == "" {
+		return "", fhirerr.Invalidf("", "a conditional %s needs search criteria: %s/%s?identifier=…", interaction, r.base, r.typ)
+	}
+	return c, nil
+}
+
+// conditionalUpdate updates the resource the search criteria select.
+//
+//	@Summary		Conditional update
+//	@Description	PUT /{type}?criteria: no match creates the resource (with the body's id, if any), one match updates it (a body id must be the match's), several give 412.
+//	@Tags			interactions
+//	@Accept			json
+//	@Produce		json
+//	@Param			type		path		string	true	"Resource type"
+//	@Param			If-Match	header		string	false	"Expected current version of the match"
+//	@Param			body		body		object	true	"The resource"
+//	@Success		200			{object}	object	"Updated"
+//	@Success		201			{object}	object	"Created"
+//	@Failure		400			{object}	object	"OperationOutcome: invalid resource, no criteria, or body id not the match's"
+//	@Failure		412			{object}	object	"OperationOutcome: the criteria match more than one resource"
+//	@Router			/{type} [put]
+func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, error) {
+	crit, err := criteria(r, "update")
+	if err != nil {
+		return nil, err
+	}
+	ifMatch, err := ifMatchVersion(r.header)
+	if err != nil {
+		return nil, err
+	}
+	res, created, err := r.svc.ConditionalUpdate(ctx, r.typ, crit, r.body, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		return written(r, res, http.StatusCreated, "created")
+	}
+	return written(r, res, http.StatusOK, "updated")
+}
+
+// conditionalDelete deletes the resource the search criteria select.
+//
+//	@Summary		Conditional delete
+//	@Description	DELETE /{type}?criteria: no match deletes nothing (200), one match is deleted, several give 412.
+//	@Tags			interactions
+//	@Produce		json
+//	@Param			type	path		string	true	"Resource type"
+//	@Success		200		{object}	object	"OperationOutcome describing the deletion"
+//	@Success		204		"Deleted (Prefer: return=minimal)"
+//	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
+//	@Router			/{type} [delete]
+func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, error) {
+	crit, err := criteria(r, "delete")
+	if err != nil {
+		return nil, err
+	}
+	ifMatch, err := ifMatchVersion(r.header)
+	if err != nil {
+		return nil, err
+	}
+	id, del, err := r.svc.ConditionalDelete(ctx, r.typ, crit, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	msg := "no " + r.typ + " matches " + crit + ": nothing to delete"
+	if id != "" {
+		msg = "deleted " + r.typ + "/" + id
+		if del.Version == 0 {
+			msg = r.typ + "/" + id + " was already deleted: nothing to do"
+		}
+	}
+	return deleted(r, del, msg), nil
+}
+
+// patch applies a JSON Patch or FHIRPath Patch to a resource.
+//
+//	@Summary		Patch a resource
+//	@Description	Applies a JSON Patch (Content-Type application/json-patch+json) or a FHIRPath Patch (a Parameters resource, application/fhir+json) to the current version; the result is validated like an update. Honours If-Match.
+//	@Tags			interactions
+//	@Accept			json
+//	@Produce		json
+//	@Param			type		path		string	true	"Resource type"
+//	@Param			id			path		string	true	"Resource id"
+//	@Param			If-Match	header		string	false	"Expected current version"
+//	@Param			body		body		object	true	"JSON Patch array or Parameters"
+//	@Success		200			{object}	object	"The patched resource"
+//	@Failure		400			{object}	object	"OperationOutcome: malformed patch, or the result is not a valid resource"
+//	@Failure		404			{object}	object	"OperationOutcome: no such resource"
+//	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
+//	@Failure		422			{object}	object	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
+//	@Router			/{type}/{id} [patch]
+func (a *API) patch(ctx context.Context, r *request) (*response, error) {
+	p, ifMatch, err := patchOf(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.svc.Patch(ctx, r.typ, r.id, p, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	return written(r, res, http.StatusOK, "patched")
+}
+
+// conditionalPatch patches the resource the search criteria select.
+//
+//	@Summary		Conditional patch
+//	@Description	PATCH /{type}?criteria: no match gives 404, one match is patched, several give 412.
+//	@Tags			interactions
+//	@Accept			json
+//	@Produce		json
+//	@Param			type	path		string	true	"Resource type"
+//	@Param			body	body		object	true	"JSON Patch array or Parameters"
+//	@Success		200		{object}	object	"The patched resource"
+//	@Failure		404		{object}	object	"OperationOutcome: nothing matches"
+//	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
+//	@Router			/{type} [patch]
+func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, error) {
+	crit, err := criteria(r, "patch")
+	if err != nil {
+		return nil, err
+	}
+	p, ifMatch, err := patchOf(r)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.svc.ConditionalPatch(ctx, r.typ, crit, p, ifMatch)
+	if err != nil {
+		return nil, err
+	}
+	return written(r, res, http.StatusOK, "patched")
+}
+
+// patchOf reads the patch document and If-Match of a PATCH request; the
+// Content-Type says which kind of patch it is.
+func patchOf(r *request) (rest.Patch, int64, error) {
+	ifMatch, err := ifMatchVersion(r.header)
+	if err != nil {
+		return rest.Patch{}, 0, err
+	}
+	kind := rest.FHIRPathPatch
+	if mt, _, _ := mime.ParseMediaType(r.header.Get("Content-Type")); mt == jsonPatchType {
+		kind = rest.JSONPatch
+	}
+	return rest.Patch{Kind: kind, Body: r.body}, ifMatch, nil
+}
+
+// deleted answers a delete according to the Prefer header.
+func deleted(r *request, del rest.Deleted, msg string) *response {
+	resp := &response{status: http.StatusOK, header: http.Header{}}
+	if del.Version != 0 {
+		resp.header.Set("ETag", fhir.ETag(del.Version))
+	}
+	if prefer(r.header, "return") == "minimal" {
+		resp.status = http.StatusNoContent
+		return resp
+	}
+	resp.body = fhir.Information(msg)
+	return resp
+}

@@ -1,0 +1,134 @@
+package rest
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/store"
+)
+
+// Conditional interactions (http.html#cond-update and friends) find their
+// target by search. The search and the write share one transaction, and the
+// criteria are locked first, so two racing requests with the same criteria
+// queue: the second sees what the first wrote.
+
+// Match returns the current resources of typ matching criteria (a query
+// string such as "identifier=sys|1"), at most two: enough to tell none, one
+// and many apart. It must run inside InTx.
+func (s *Service) Match(ctx context.Context, typ, criteria string) ([]*fhir.Resource, error) {
+	if !s.inTx {
+		return nil, fhirerr.New(fhirerr.Internal, "exception", "", "rest.Match outside a transaction")
+	}
+	return s.match(ctx, s.store, typ, criteria, "the search criteria")
+}
+
+// match locks criteria and searches with them in tx. what names the criteria
+// in messages ("If-None-Exist", "the conditional URL").
+func (s *Service) match(ctx context.Context, tx store.Store, typ, criteria, what string) ([]*fhir.Resource, error) {
+	criteria = strings.TrimPrefix(strings.TrimPrefix(criteria, typ), "?")
+	values, err := url.ParseQuery(criteria)
+	if err != nil {
+		return nil, fhirerr.Invalidf("", "%s %q is not a query string: %v", what, criteria, err)
+	}
+	for _, k := range resultParams {
+		values.Del(k) // paging, sorting and includes mean nothing here
+	}
+	if len(values) == 0 {
+		return nil, fhirerr.Invalidf("", "%s %q has no search criteria", what, criteria)
+	}
+	q, err := s.query(ctx, typ, values, true) // strict: an ignored criterion would widen the match
+	if err != nil {
+		return nil, err
+	}
+	q.Count, q.Total = 2, "none"
+	if err := tx.Lock(ctx, typ+"?"+values.Encode()); err != nil {
+		return nil, err
+	}
+	page, err := tx.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return page.Resources, nil
+}
+
+// resultParams shape a search's results rather than select resources.
+var resultParams = []string{"_count", "_sort", "_include", "_revinclude", "_summary", "_elements",
+	"_total", "_format", "_pretty", "_contained", "_containedType"}
+
+func tooManyMatches(typ, criteria, what string) error {
+	return fhirerr.New(fhirerr.PreconditionFailed, "multiple-matches", "",
+		"%s %q matches more than one %s: make the criteria more selective", what, criteria, typ)
+}
+
+// ConditionalUpdate stores body as the resource of typ that criteria
+// select: none creates it (with the body's id when it has one, as an
+// update-as-create), one updates it (the body's id, if any, must be the
+// match's), more than one fails with 412.
+func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, body []byte, ifMatch int64) (out *fhir.Resource, created bool, err error) {
+	if err := s.supported(typ, registry.Update); err != nil {
+		return nil, false, err
+	}
+	res, err := parse(typ, body)
+	if err != nil {
+		return nil, false, err
+	}
+	bodyID := res.ID()
+	if bodyID != "" {
+		if err := checkID(typ, bodyID); err != nil {
+			return nil, false, err
+		}
+	}
+	err = s.retry(ctx, func(tx store.Store) error {
+		matches, err := s.match(ctx, tx, typ, criteria, "the conditional URL")
+		if err != nil {
+			return err
+		}
+		switch len(matches) {
+		case 0:
+			if bodyID == "" {
+				res.SetID(fhir.NewID())
+			}
+		case 1:
+			if bodyID != "" && bodyID != matches[0].ID {
+				return fhirerr.Invalidf(typ+".id", "the id in the body (%q) is not the id of the resource the criteria select (%q)", bodyID, matches[0].ID)
+			}
+			res.SetID(matches[0].ID)
+		default:
+			return tooManyMatches(typ, criteria, "the conditional URL")
+		}
+		out, created, err = s.put(ctx, tx, res, ifMatch, "PUT")
+		return err
+	})
+	return out, created, err
+}
+
+// ConditionalDelete deletes the resource of typ that criteria select. No
+// match is an ordinary delete of nothing; more than one fails with 412.
+// It returns the deleted resource's id ("" when none).
+func (s *Service) ConditionalDelete(ctx context.Context, typ, criteria string, ifMatch int64) (id string, out Deleted, err error) {
+	if err := s.supported(typ, registry.Delete); err != nil {
+		return "", Deleted{}, err
+	}
+	err = s.retry(ctx, func(tx store.Store) error {
+		id, out = "", Deleted{}
+		matches, err := s.match(ctx, tx, typ, criteria, "the conditional URL")
+		if err != nil {
+			return err
+		}
+		switch len(matches) {
+		case 0:
+			return nil
+		case 1:
+			id = matches[0].ID
+			out, err = s.delete(ctx, tx, typ, id, ifMatch)
+			return err
+		default:
+			return tooManyMatches(typ, criteria, "the conditional URL")
+		}
+	})
+	return id, out, err
+}
