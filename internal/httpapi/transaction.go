@@ -68,7 +68,7 @@ func (a *API) transaction(ctx context.Context, r *request, b *bundleRequest) (*r
 	}
 	err = r.svc.InTx(ctx, func(tx *rest.Service) error {
 		tx.DeferReferenceChecks()
-		t := &txRun{api: a, outer: r, tx: tx, entries: entries, placeholders: map[string]*txEntry{}}
+		t := &txRun{api: a, outer: r, tx: tx, entries: entries, placeholders: map[string]*txEntry{}, conditional: map[string]string{}}
 		return t.run(ctx)
 	})
 	if err != nil {
@@ -195,6 +195,7 @@ type txRun struct {
 	tx           *rest.Service
 	entries      []*txEntry
 	placeholders map[string]*txEntry // fullUrl (and Type/id tail) → the entry it names
+	conditional  map[string]string   // conditional reference → the Type/id it resolved to
 }
 
 func (t *txRun) run(ctx context.Context) error {
@@ -426,7 +427,14 @@ func (t *txRun) rewriteString(ctx context.Context, path, key, value string) (str
 	if !conditional || strings.Contains(typ, ":") || strings.Contains(typ, "/") {
 		return value, nil
 	}
-	return t.conditionalReference(ctx, path, typ, criteria)
+	if resolved, ok := t.conditional[value]; ok { // bundles repeat them (every Task's requester)
+		return resolved, nil
+	}
+	resolved, err := t.conditionalReference(ctx, path, typ, criteria)
+	if err == nil {
+		t.conditional[value] = resolved
+	}
+	return resolved, err
 }
 
 // conditionalReference resolves a reference such as
