@@ -87,5 +87,5 @@ func (s *Service) patch(ctx context.Context, tx store.Store, typ, id string, p P
 	if doc.ID() != id {
 		return nil, fhirerr.New(fhirerr.Unprocessable, "processing", typ+".id", "a patch cannot change the resource's id")
 	}
-	return s.write(ctx, tx, doc, head.Version+1, "PATCH")
+	return s.write(ctx, tx, doc, head, head.Version+1, "PATCH")
 }

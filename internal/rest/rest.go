@@ -34,6 +34,7 @@ type Service struct {
 	// deferred, when not nil, collects local references to check once the
 	// whole transaction is written (see DeferReferenceChecks).
 	deferred *[]Unresolved
+	hooks    map[string][]Hook // by resource type
 }
 
 // New returns a Service over st for the types in reg.
@@ -172,7 +173,7 @@ func (s *Service) Create(ctx context.Context, typ string, body []byte, opt Creat
 				return tooManyMatches(typ, opt.IfNoneExist, "If-None-Exist")
 			}
 		}
-		out, err = s.write(ctx, tx, res, 1, "POST")
+		out, err = s.write(ctx, tx, res, nil, 1, "POST")
 		created = true
 		return err
 	})
@@ -211,14 +212,19 @@ func (s *Service) Update(ctx context.Context, typ, id string, body []byte, ifMat
 	return out, created, err
 }
 
-// put writes doc as the next version of its resource in tx.
-func (s *Service) put(ctx context.Context, tx store.Store, doc *fhir.Document, ifMatch int64, method string) (*fhir.Resource, bool, error) {
-	next, isNew, err := nextVersion(ctx, tx, doc.Type(), doc.ID(), ifMatch)
+// put writes doc as the next version of its resource in tx. created
+// reports whether the resource came (back) into existence.
+func (s *Service) put(ctx context.Context, tx store.Store, doc *fhir.Document, ifMatch int64, method string) (out *fhir.Resource, created bool, err error) {
+	prev, err := head(ctx, tx, doc.Type(), doc.ID(), ifMatch)
 	if err != nil {
 		return nil, false, err
 	}
-	out, err := s.write(ctx, tx, doc, next, method)
-	return out, isNew, err
+	if prev == nil {
+		out, err = s.write(ctx, tx, doc, nil, 1, method)
+		return out, true, err
+	}
+	out, err = s.write(ctx, tx, doc, prev, prev.Version+1, method)
+	return out, prev.Deleted, err
 }
 
 // Deleted describes the outcome of a delete.
@@ -286,23 +292,23 @@ func (s *Service) History(ctx context.Context, q store.HistoryQuery) (*store.His
 	return s.store.History(ctx, q)
 }
 
-// nextVersion finds the version an update of typ/id will write and whether it
-// brings the resource (back) into existence, enforcing If-Match.
-func nextVersion(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (int64, bool, error) {
-	head, err := tx.Head(ctx, typ, id)
+// head returns the current version of typ/id for an update, nil when there
+// is none, enforcing If-Match.
+func head(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (*fhir.Resource, error) {
+	h, err := tx.Head(ctx, typ, id)
 	if fhirerr.Is(err, fhirerr.NotFound) {
 		if ifMatch != 0 {
-			return 0, false, preconditionFailed(typ, id, ifMatch, 0)
+			return nil, preconditionFailed(typ, id, ifMatch, 0)
 		}
-		return 1, true, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, false, err
+		return nil, err
 	}
-	if ifMatch != 0 && ifMatch != head.Version {
-		return 0, false, preconditionFailed(typ, id, ifMatch, head.Version)
+	if ifMatch != 0 && ifMatch != h.Version {
+		return nil, preconditionFailed(typ, id, ifMatch, h.Version)
 	}
-	return head.Version + 1, head.Deleted, nil
+	return h, nil
 }
 
 func preconditionFailed(typ, id string, want, have int64) error {
@@ -330,10 +336,24 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 	return fhirerr.Wrap(fhirerr.Conflict, "conflict", err, "the resource is being changed by others; try again")
 }
 
-// write stamps res with its id's version and the time, checks its references
-// and stores it in tx.
-func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, version int64, method string) (*fhir.Resource, error) {
+// write stamps doc with its version and the time, checks its references,
+// runs the type's hooks and stores it in tx. prev is the version it
+// replaces (nil when none).
+func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, prev *fhir.Resource, version int64, method string) (*fhir.Resource, error) {
 	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
+	hooks := s.hooks[out.Type]
+	var bound *Service
+	if len(hooks) > 0 {
+		bound = s.bound(tx)
+		if prev != nil && prev.Deleted {
+			prev = nil // what was deleted does not constrain what comes back
+		}
+		for _, h := range hooks {
+			if err := h.BeforeWrite(ctx, bound, prev, doc); err != nil {
+				return nil, err
+			}
+		}
+	}
 	doc.SetVersion(version, out.LastUpdated)
 	body, err := doc.Marshal()
 	if err != nil {
@@ -345,6 +365,11 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 	}
 	if err := tx.Write(ctx, out, s.registry.Params().Index(out.Type, doc.Tree())); err != nil {
 		return nil, err
+	}
+	for _, h := range hooks {
+		if err := h.AfterWrite(ctx, bound, prev, out, doc); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -50,7 +50,8 @@ type paramsFile struct {
 	Types  map[string][]*Param `json:"types"`
 }
 
-// LoadParams reads searchparams.json (and compartment-patient.json) from fsys and compiles every
+// LoadParams reads searchparams.json (and compartment-patient.json) from fsys, adds the
+// project's own SearchParameter resources (searchparameter-*.json), and compiles every
 // expression; an expression outside the supported FHIRPath subset is an error.
 func LoadParams(fsys fs.FS) (*Params, error) {
 	b, err := fs.ReadFile(fsys, "searchparams.json")
@@ -92,6 +93,9 @@ func LoadParams(fsys fs.FS) (*Params, error) {
 		}
 		ps.byType[typ] = m
 	}
+	if err := ps.loadOwn(fsys, compile); err != nil {
+		return nil, err
+	}
 	var comp struct {
 		Resources map[string][]string `json:"resources"`
 	}
@@ -113,6 +117,46 @@ func LoadParams(fsys fs.FS) (*Params, error) {
 		return nil, err
 	}
 	return ps, nil
+}
+
+// loadOwn adds the SearchParameter resources sharedcare defines itself
+// (such as Task due), each to every type in its base.
+func (ps *Params) loadOwn(fsys fs.FS, compile func(*Param) error) error {
+	names, err := fs.Glob(fsys, "searchparameter-*.json")
+	if err != nil {
+		return fmt.Errorf("search.LoadParams: %w", err)
+	}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return fmt.Errorf("search.LoadParams: %w", err)
+		}
+		var sp struct {
+			Param
+			ResourceType string   `json:"resourceType"`
+			Base         []string `json:"base"`
+		}
+		if err := json.Unmarshal(b, &sp); err != nil {
+			return fmt.Errorf("search.LoadParams %s: %w", name, err)
+		}
+		if sp.ResourceType != "SearchParameter" || sp.Code == "" || sp.URL == "" || sp.Type == "" || len(sp.Base) == 0 {
+			return fmt.Errorf("search.LoadParams %s: not a SearchParameter with code, url, type and base", name)
+		}
+		for _, typ := range sp.Base {
+			p := sp.Param // each base gets its own copy
+			if err := compile(&p); err != nil {
+				return err
+			}
+			if _, dup := ps.byType[typ][p.Code]; dup {
+				return fmt.Errorf("search.LoadParams %s: %s already has a parameter named %s", name, typ, p.Code)
+			}
+			if ps.byType[typ] == nil {
+				ps.byType[typ] = map[string]*Param{}
+			}
+			ps.byType[typ][p.Code] = &p
+		}
+	}
+	return nil
 }
 
 // compileComposites resolves each composite component's definition to its
