@@ -50,10 +50,13 @@ func WithBase(ctx context.Context, base string) context.Context {
 	return context.WithValue(ctx, baseKey{}, strings.TrimSuffix(base, "/"))
 }
 
-func baseOf(ctx context.Context) string {
+// Base is the FHIR base URL recorded by WithBase, "" when none.
+func Base(ctx context.Context) string {
 	b, _ := ctx.Value(baseKey{}).(string)
 	return b
 }
+
+func baseOf(ctx context.Context) string { return Base(ctx) }
 
 // Type returns the served type name, or a 404 saying it is not supported.
 func (s *Service) Type(name string) (*registry.Type, error) {
