@@ -109,6 +109,87 @@ const docTemplate = `{
                 }
             }
         },
+        "/$handover": {
+            "post": {
+                "description": "The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed). The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically and the answer is a Parameters resource: \"outcome\" (the transaction-response Bundle) and one \"waitingTask\" per Task now waiting for the GP.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "shared care"
+                ],
+                "summary": "Treatment-summary handover",
+                "parameters": [
+                    {
+                        "description": "Bundle of type transaction",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Parameters: outcome, waitingTask",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: not a valid transaction",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "422": {
+                        "description": "OperationOutcome: one issue per broken shared-care rule",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
+        "/Patient/{id}/$shared-care-summary": {
+            "get": {
+                "description": "One collection Bundle a GP system can render directly: a Composition narrating the patient's active CarePlans, open Tasks grouped by owner with due dates, the CareTeam with each participant's role, the latest completed holistic needs assessment with its distress score and the last 20 Communications in thread order; then those resources.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "shared care"
+                ],
+                "summary": "Shared-care summary",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Patient id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle of type collection",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "404": {
+                        "description": "OperationOutcome: no such patient",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
         "/Patient/{id}/{type}": {
             "get": {
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
@@ -143,6 +224,75 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "OperationOutcome: malformed parameter",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
+        "/QuestionnaireResponse/{id}/$extract": {
+            "post": {
+                "description": "Returns (does not store) a draft CarePlan (status draft, intent proposal, supportingInfo the response) with one activity per concern rated at or above the configured threshold, highest first, for the clinician to edit and POST.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "shared care"
+                ],
+                "summary": "Draft a care plan from an HNA",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "QuestionnaireResponse id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "CarePlan (draft, not stored)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "404": {
+                        "description": "OperationOutcome: no such response",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "422": {
+                        "description": "OperationOutcome: the response is not a completed, valid assessment",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
+        "/Task/$overdue": {
+            "get": {
+                "description": "Non-terminal Tasks past their due date (restriction.period.end, searchable as \"due\"), and handed-over Tasks still \"requested\" after the configured number of days, newest risk first; the outcome entry says why each is listed.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "shared care"
+                ],
+                "summary": "Overdue and unacknowledged Tasks",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Only Tasks of this owner, e.g. Organization/gp-practice-a",
+                        "name": "owner",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Bundle of type searchset",
                         "schema": {
                             "type": "object"
                         }

@@ -32,6 +32,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
+	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -127,8 +128,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	defer st.Close()
 
+	svc := rest.New(st, reg)
+	wf := workflow.New(svc, workflow.Config{
+		ExtractThreshold:    cfg.HNAThreshold,
+		UnacknowledgedAfter: time.Duration(cfg.UnacknowledgedDays) * 24 * time.Hour,
+	})
+	if err := wf.LoadContent(ctx, api.FS); err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Options{
-		Service:          rest.New(st, reg),
+		Service:          svc,
+		Workflow:         wf,
 		Registry:         reg,
 		BaseURL:          cfg.BaseURL,
 		MaxBodyBytes:     cfg.MaxBodyBytes,

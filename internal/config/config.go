@@ -21,6 +21,12 @@ type Config struct {
 	MaxBodyBytes int64      // SHAREDCARE_MAX_BODY_BYTES
 	MaxEntries   int        // SHAREDCARE_MAX_BUNDLE_ENTRIES
 	LogLevel     slog.Level // SHAREDCARE_LOG_LEVEL: debug, info, warn, error
+	// HNAThreshold is the concern rating (0-10) at or above which $extract
+	// makes a care-plan activity: SHAREDCARE_HNA_THRESHOLD.
+	HNAThreshold int
+	// UnacknowledgedDays is how long a handed-over Task may stay requested
+	// before $overdue flags it: SHAREDCARE_UNACKNOWLEDGED_DAYS.
+	UnacknowledgedDays int
 }
 
 // Variable describes one setting, for --help and the README.
@@ -36,6 +42,8 @@ var Variables = []Variable{
 	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "16777216", "largest request body accepted, in bytes (larger: 413)"},
 	{"SHAREDCARE_MAX_BUNDLE_ENTRIES", "max-bundle-entries", "10000", "most entries a batch or transaction Bundle may have (more: 413)"},
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"SHAREDCARE_HNA_THRESHOLD", "hna-threshold", "5", "holistic needs assessment concerns rated at or above this (0-10) become activities of the care plan $extract drafts"},
+	{"SHAREDCARE_UNACKNOWLEDGED_DAYS", "unacknowledged-days", "14", "days a handed-over Task may stay requested before Task/$overdue lists it as unacknowledged"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -72,6 +80,16 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_MAX_BUNDLE_ENTRIES=%q: want a whole number, at least 1", *values["SHAREDCARE_MAX_BUNDLE_ENTRIES"]))
 	}
 	c.MaxEntries = entries
+	threshold, err := strconv.Atoi(*values["SHAREDCARE_HNA_THRESHOLD"])
+	if err != nil || threshold < 0 || threshold > 10 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_HNA_THRESHOLD=%q: want a whole number from 0 to 10", *values["SHAREDCARE_HNA_THRESHOLD"]))
+	}
+	c.HNAThreshold = threshold
+	days, err := strconv.Atoi(*values["SHAREDCARE_UNACKNOWLEDGED_DAYS"])
+	if err != nil || days < 1 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_UNACKNOWLEDGED_DAYS=%q: want a whole number of days, at least 1", *values["SHAREDCARE_UNACKNOWLEDGED_DAYS"]))
+	}
+	c.UnacknowledgedDays = days
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -126,5 +144,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),
 		slog.Int("max_bundle_entries", c.MaxEntries),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Int("hna_threshold", c.HNAThreshold),
+		slog.Int("unacknowledged_days", c.UnacknowledgedDays),
 	)
 }

@@ -18,17 +18,21 @@ func TestLoad(t *testing.T) {
 		want    *Config
 		wantErr string
 	}{
-		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo}},
+		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14}},
 		{name: "environment", env: map[string]string{"SHAREDCARE_DATABASE_URL": "postgres://u:p@db:5432/x", "SHAREDCARE_ADDR": "127.0.0.1:9000",
-			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug", "SHAREDCARE_MAX_BUNDLE_ENTRIES": "50"},
-			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, MaxEntries: 50, LogLevel: slog.LevelDebug}},
+			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug", "SHAREDCARE_MAX_BUNDLE_ENTRIES": "50",
+			"SHAREDCARE_HNA_THRESHOLD": "7", "SHAREDCARE_UNACKNOWLEDGED_DAYS": "10"},
+			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, MaxEntries: 50, LogLevel: slog.LevelDebug,
+				HNAThreshold: 7, UnacknowledgedDays: 10}},
 		{name: "flag beats environment", args: []string{"-addr", ":7000"}, env: map[string]string{"SHAREDCARE_ADDR": ":9000"},
-			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo}},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14}},
 		{name: "bad database", env: map[string]string{"SHAREDCARE_DATABASE_URL": "mysql://x"}, wantErr: "SHAREDCARE_DATABASE_URL"},
 		{name: "bad addr", env: map[string]string{"SHAREDCARE_ADDR": "8080"}, wantErr: "SHAREDCARE_ADDR"},
 		{name: "bad size", env: map[string]string{"SHAREDCARE_MAX_BODY_BYTES": "lots"}, wantErr: "SHAREDCARE_MAX_BODY_BYTES"},
 		{name: "bad entry limit", env: map[string]string{"SHAREDCARE_MAX_BUNDLE_ENTRIES": "0"}, wantErr: "SHAREDCARE_MAX_BUNDLE_ENTRIES"},
 		{name: "bad level", env: map[string]string{"SHAREDCARE_LOG_LEVEL": "loud"}, wantErr: "SHAREDCARE_LOG_LEVEL"},
+		{name: "bad threshold", env: map[string]string{"SHAREDCARE_HNA_THRESHOLD": "11"}, wantErr: "SHAREDCARE_HNA_THRESHOLD"},
+		{name: "bad days", env: map[string]string{"SHAREDCARE_UNACKNOWLEDGED_DAYS": "0"}, wantErr: "SHAREDCARE_UNACKNOWLEDGED_DAYS"},
 		{name: "bad base", env: map[string]string{"SHAREDCARE_BASE_URL": "fhir.example.org"}, wantErr: "SHAREDCARE_BASE_URL"},
 		{name: "stray argument", args: []string{"serve-please"}, wantErr: "unexpected arguments"},
 	}

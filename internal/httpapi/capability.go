@@ -19,6 +19,10 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	type interaction struct {
 		Code string `json:"code"`
 	}
+	type operation struct {
+		Name       string `json:"name"`
+		Definition string `json:"definition"`
+	}
 	type searchParam struct {
 		Name          string `json:"name"`
 		Definition    string `json:"definition,omitempty"`
@@ -39,6 +43,20 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		SearchInclude     []string      `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string      `json:"searchRevInclude,omitempty"`
 		SearchParam       []searchParam `json:"searchParam,omitempty"`
+		Operation         []operation   `json:"operation,omitempty"`
+	}
+	// Operations on types and instances are listed with their type; those
+	// on the base with the server.
+	byType := map[string][]operation{}
+	var system []operation
+	for _, op := range a.opts.Registry.Operations() {
+		o := operation{Name: op.Code, Definition: op.URL}
+		if op.System {
+			system = append(system, o)
+		}
+		for _, typ := range op.Resource {
+			byType[typ] = append(byType[typ], o)
+		}
 	}
 	// revIncludes: for each type, the Source:param pairs that can refer to it.
 	revIncludes := map[string][]string{}
@@ -75,6 +93,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 			res.SearchInclude = append([]string{"*"}, res.SearchInclude...)
 			res.SearchRevInclude = revIncludes[name]
 		}
+		res.Operation = byType[name]
 		resources = append(resources, res)
 	}
 	cs := map[string]any{
@@ -96,6 +115,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 			"documentation": "FHIR R4 REST/JSON. Every write is validated and stored in one transaction; every version is kept.",
 			"resource":      resources,
 			"interaction":   []interaction{{Code: "transaction"}, {Code: "batch"}, {Code: "history-system"}, {Code: "search-system"}},
+			"operation":     system,
 		}},
 	}
 	body, err := json.Marshal(cs)

@@ -59,6 +59,9 @@ type route struct {
 // parts of req.
 func (a *API) match(segments []string, req *request) (*route, error) {
 	h := a
+	if n := len(segments); n > 0 && strings.HasPrefix(segments[n-1], "$") {
+		return a.operation(segments, req)
+	}
 	switch n := len(segments); {
 	case n == 0:
 		return &route{shape: "/", methods: map[string]handler{http.MethodGet: h.search, http.MethodPost: h.batch}}, nil

@@ -116,6 +116,13 @@ func TestOfficialExamples(t *testing.T) {
 	})
 }
 
+// refused are examples the shared-care rules rightly refuse, with what the
+// refusal says: this response answers a Questionnaire the examples do not
+// include, and a response must name a Questionnaire on the server.
+var refused = map[string]string{
+	"QuestionnaireResponse-ussg-fht-answers.json": "Questionnaire/ussg-fht is not on this server",
+}
+
 // storeAll PUTs the examples, retrying those whose references wait on others,
 // and creating stubs for targets no example provides.
 func storeAll(t *testing.T, s *server, pending []example) []example {
@@ -133,6 +140,10 @@ func storeAll(t *testing.T, s *server, pending []example) []example {
 				waiting = append(waiting, ex)
 				for _, target := range missingTargets(r.body) {
 					missing[target] = true
+				}
+			case refused[ex.file] != "":
+				if r.status != http.StatusUnprocessableEntity || !strings.Contains(string(r.body), refused[ex.file]) {
+					t.Errorf("%s: PUT gave %d, want 422 mentioning %q:\n%s", ex.file, r.status, refused[ex.file], r.body)
 				}
 			default:
 				t.Errorf("%s: PUT gave %d:\n%s", ex.file, r.status, r.body)

@@ -17,6 +17,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
+	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
 // server is a running sharedcare API over a fresh database.
@@ -25,6 +26,7 @@ type server struct {
 	url  string // FHIR base
 	http *httptest.Server
 	st   *sqlstore.Store
+	wf   *workflow.Workflow
 }
 
 // rowCounts counts the rows of every data table.
@@ -43,8 +45,11 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc := rest.New(st, reg)
+	wf := workflow.New(svc, workflow.DefaultConfig)
 	h := httpapi.New(httpapi.Options{
-		Service:      rest.New(st, reg),
+		Service:      svc,
+		Workflow:     wf,
 		Registry:     reg,
 		MaxBodyBytes: maxBody,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -53,7 +58,7 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 	})
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st}
+	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
 }
 
 // forEachServer runs fn against a server on each database.

@@ -23,12 +23,16 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
 // Options configures the API.
 type Options struct {
-	Service      *rest.Service
-	Registry     *registry.Registry
+	Service  *rest.Service
+	Registry *registry.Registry
+	// Workflow serves the shared-care operations ($handover, $extract,
+	// $shared-care-summary, $overdue); nil leaves them out.
+	Workflow     *workflow.Workflow
 	BaseURL      string // public FHIR base URL; empty derives it from each request
 	MaxBodyBytes int64
 	// MaxBundleEntries bounds the entries of a batch (larger: 413).

@@ -62,9 +62,16 @@ func (e *txEntry) target() string {
 
 // transaction processes a transaction Bundle.
 func (a *API) transaction(ctx context.Context, r *request, b *bundleRequest) (*response, error) {
+	resp, _, err := a.runTransaction(ctx, r, b)
+	return resp, err
+}
+
+// runTransaction processes a transaction Bundle and also returns what each
+// entry answered, in Bundle order.
+func (a *API) runTransaction(ctx context.Context, r *request, b *bundleRequest) (*response, []*response, error) {
 	entries, err := planTransaction(b, r.base)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	err = r.svc.InTx(ctx, func(tx *rest.Service) error {
 		tx.DeferReferenceChecks()
@@ -72,17 +79,19 @@ func (a *API) transaction(ctx context.Context, r *request, b *bundleRequest) (*r
 		return t.run(ctx)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := &fhir.Bundle{Type: "transaction-response"}
-	for _, e := range entries {
+	answers := make([]*response, len(entries))
+	for i, e := range entries {
 		out.Entries = append(out.Entries, batchResponseEntry(ctx, e.resp, nil, e.at()))
+		answers[i] = e.resp
 	}
 	body, err := out.MarshalJSON()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &response{status: http.StatusOK, body: body}, answers, nil
 }
 
 // planTransaction checks each entry's request and decodes its resource,

@@ -34,9 +34,10 @@ var knownInteractions = map[string]bool{Read: true, VRead: true, Update: true, P
 // Registry is the set of served resource types. It is immutable once loaded
 // and safe for concurrent use.
 type Registry struct {
-	types  map[string]*Type
-	names  []string // sorted
-	params *search.Params
+	types      map[string]*Type
+	names      []string // sorted
+	params     *search.Params
+	operations []Operation
 }
 
 // Type is one served resource type.
@@ -112,7 +113,59 @@ func Load(fsys fs.FS) (*Registry, error) {
 		}
 	}
 	r.params = params
+	if r.operations, err = loadOperations(fsys, r.types); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// Operation is an $operation the server offers, from an OperationDefinition
+// under api/.
+type Operation struct {
+	Code       string   `json:"code"`     // without the $
+	URL        string   `json:"url"`      // the OperationDefinition's canonical
+	Resource   []string `json:"resource"` // types it runs on (type or instance level)
+	System     bool     `json:"system"`   // runs on the base
+	Type       bool     `json:"type"`     // runs on /{type}
+	Instance   bool     `json:"instance"` // runs on /{type}/{id}
+	Definition []byte   `json:"-"`        // the OperationDefinition itself
+}
+
+// Operations lists the server's operations in code order.
+func (r *Registry) Operations() []Operation { return r.operations }
+
+// loadOperations reads every operation-*.json, checking that each names
+// only served types.
+func loadOperations(fsys fs.FS, types map[string]*Type) ([]Operation, error) {
+	names, err := fs.Glob(fsys, "operation-*.json")
+	if err != nil {
+		return nil, fmt.Errorf("registry.Load: %w", err)
+	}
+	var ops []Operation
+	for _, name := range names {
+		var op Operation
+		var head struct{ ResourceType string }
+		if err := readJSON(fsys, name, &head); err != nil {
+			return nil, err
+		}
+		if err := readJSON(fsys, name, &op); err != nil {
+			return nil, err
+		}
+		if head.ResourceType != "OperationDefinition" || op.Code == "" || op.URL == "" {
+			return nil, fmt.Errorf("registry.Load: %s is not an OperationDefinition with a code and url", name)
+		}
+		for _, typ := range op.Resource {
+			if _, ok := types[typ]; !ok {
+				return nil, fmt.Errorf("registry.Load: %s runs on %s, which is not served", name, typ)
+			}
+		}
+		if op.Definition, err = fs.ReadFile(fsys, name); err != nil {
+			return nil, fmt.Errorf("registry.Load: %w", err)
+		}
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Code < ops[j].Code })
+	return ops, nil
 }
 
 // Params returns the search parameters of every served type.

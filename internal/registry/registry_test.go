@@ -79,3 +79,20 @@ func TestLoadRejectsBadContracts(t *testing.T) {
 		})
 	}
 }
+
+func TestOperations(t *testing.T) {
+	r, err := Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, op := range r.Operations() {
+		got = append(got, op.Code)
+		if len(op.Definition) == 0 || !strings.HasPrefix(op.URL, "https://sharedcare.dev/fhir/OperationDefinition/") {
+			t.Errorf("%s: url %q, %d bytes of definition", op.Code, op.URL, len(op.Definition))
+		}
+	}
+	if want := "extract handover overdue shared-care-summary"; strings.Join(got, " ") != want {
+		t.Errorf("operations %q, want %q", got, want)
+	}
+}

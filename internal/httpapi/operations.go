@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+// operation routes the shared-care $operations: [base]/$handover,
+// [base]/Task/$overdue, [base]/QuestionnaireResponse/{id}/$extract and
+// [base]/Patient/{id}/$shared-care-summary.
+func (a *API) operation(segments []string, req *request) (*route, error) {
+	n := len(segments)
+	name := segments[n-1]
+	unknown := fhirerr.New(fhirerr.NotFound, "not-supported", "", "operation %s is not known here (see %s/metadata)",
+		strings.Join(segments, "/"), FHIRBase)
+	if a.opts.Workflow == nil {
+		return nil, unknown
+	}
+	switch {
+	case n == 1 && name == "$handover":
+		return &route{shape: "/$handover", methods: map[string]handler{http.MethodPost: a.handover}}, nil
+	case n == 2 && segments[0] == "Task" && name == "$overdue":
+		req.typ = "Task"
+		return &route{shape: "/Task/$overdue", methods: map[string]handler{http.MethodGet: a.overdue}}, nil
+	case n == 3 && segments[0] == "QuestionnaireResponse" && name == "$extract":
+		req.typ, req.id = segments[0], segments[1]
+		return &route{shape: "/QuestionnaireResponse/{id}/$extract", methods: map[string]handler{
+			http.MethodPost: a.extract, http.MethodGet: a.extract}}, nil
+	case n == 3 && segments[0] == "Patient" && name == "$shared-care-summary":
+		req.typ, req.id = segments[0], segments[1]
+		return &route{shape: "/Patient/{id}/$shared-care-summary", methods: map[string]handler{http.MethodGet: a.sharedCareSummary}}, nil
+	}
+	return nil, unknown
+}
+
+// handover stores a treatment summary and follow-up plan once the
+// shared-care rules hold.
+//
+//	@Summary		Treatment-summary handover
+//	@Description	The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed). The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically and the answer is a Parameters resource: "outcome" (the transaction-response Bundle) and one "waitingTask" per Task now waiting for the GP.
+//	@Tags			shared care
+//	@Accept			json
+//	@Produce		json
+//	@Param			body	body		object	true	"Bundle of type transaction"
+//	@Success		200		{object}	object	"Parameters: outcome, waitingTask"
+//	@Failure		400		{object}	object	"OperationOutcome: not a valid transaction"
+//	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule"
+//	@Router			/$handover [post]
+func (a *API) handover(ctx context.Context, r *request) (*response, error) {
+	var b bundleRequest
+	if err := json.Unmarshal(r.body, &b); err != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
+		return nil, fhirerr.Invalidf("Bundle", "$handover takes a Bundle of type transaction")
+	}
+	if len(b.Entry) > a.opts.MaxBundleEntries {
+		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
+	}
+	summary, err := a.opts.Workflow.CheckHandover(ctx, r.body)
+	if err != nil {
+		return nil, err
+	}
+	outcome, answers, err := a.runTransaction(ctx, r, &b)
+	if err != nil {
+		return nil, err
+	}
+	params := []any{map[string]any{"name": "outcome", "resource": json.RawMessage(outcome.body)}}
+	for _, t := range summary.Tasks {
+		loc := answers[t.Entry].header.Get("Location")
+		ref := strings.TrimPrefix(loc, r.base+"/")
+		if i := strings.Index(ref, "/_history/"); i >= 0 {
+			ref = ref[:i]
+		}
+		display := t.Description
+		if t.Due != "" {
+			display += " (due " + t.Due + ")"
+		}
+		params = append(params, map[string]any{"name": "waitingTask",
+			"valueReference": map[string]any{"reference": ref, "display": display}})
+	}
+	body, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": params})
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body}, nil
+}
+
+// extract drafts a care plan from a holistic needs assessment.
+//
+//	@Summary		Draft a care plan from an HNA
+//	@Description	Returns (does not store) a draft CarePlan (status draft, intent proposal, supportingInfo the response) with one activity per concern rated at or above the configured threshold, highest first, for the clinician to edit and POST.
+//	@Tags			shared care
+//	@Produce		json
+//	@Param			id	path		string	true	"QuestionnaireResponse id"
+//	@Success		200	{object}	object	"CarePlan (draft, not stored)"
+//	@Failure		404	{object}	object	"OperationOutcome: no such response"
+//	@Failure		422	{object}	object	"OperationOutcome: the response is not a completed, valid assessment"
+//	@Router			/QuestionnaireResponse/{id}/$extract [post]
+func (a *API) extract(ctx context.Context, r *request) (*response, error) {
+	body, err := a.opts.Workflow.Extract(ctx, r.id)
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body}, nil
+}
+
+// sharedCareSummary assembles the shared record of a patient.
+//
+//	@Summary		Shared-care summary
+//	@Description	One collection Bundle a GP system can render directly: a Composition narrating the patient's active CarePlans, open Tasks grouped by owner with due dates, the CareTeam with each participant's role, the latest completed holistic needs assessment with its distress score and the last 20 Communications in thread order; then those resources.
+//	@Tags			shared care
+//	@Produce		json
+//	@Param			id	path		string	true	"Patient id"
+//	@Success		200	{object}	object	"Bundle of type collection"
+//	@Failure		404	{object}	object	"OperationOutcome: no such patient"
+//	@Router			/Patient/{id}/$shared-care-summary [get]
+func (a *API) sharedCareSummary(ctx context.Context, r *request) (*response, error) {
+	body, err := a.opts.Workflow.Summary(ctx, r.id)
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body}, nil
+}
+
+// overdue lists the Tasks at risk of falling through the gap.
+//
+//	@Summary		Overdue and unacknowledged Tasks
+//	@Description	Non-terminal Tasks past their due date (restriction.period.end, searchable as "due"), and handed-over Tasks still "requested" after the configured number of days, newest risk first; the outcome entry says why each is listed.
+//	@Tags			shared care
+//	@Produce		json
+//	@Param			owner	query		string	false	"Only Tasks of this owner, e.g. Organization/gp-practice-a"
+//	@Success		200		{object}	object	"Bundle of type searchset"
+//	@Router			/Task/$overdue [get]
+func (a *API) overdue(ctx context.Context, r *request) (*response, error) {
+	body, err := a.opts.Workflow.Overdue(ctx, r.query.Get("owner"))
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: body}, nil
+}

@@ -1,0 +1,114 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/workflow/questionnaire"
+	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
+)
+
+// taskHook keeps every Task write to the state machine and records each
+// status transition as a Provenance in the same transaction.
+type taskHook struct{ w *Workflow }
+
+func (taskHook) BeforeWrite(_ context.Context, _ *rest.Service, prev *fhir.Resource, next *fhir.Document) error {
+	return taskflow.Check(status(prev), next.Tree())
+}
+
+func (h taskHook) AfterWrite(ctx context.Context, tx *rest.Service, prev, stored *fhir.Resource, next *fhir.Document) error {
+	from, to := status(prev), str(next.Tree()["status"])
+	if from == "" || from == to {
+		return nil // a creation or an edit, not a transition
+	}
+	// No caller identity reaches the server yet (SMART on FHIR is to come),
+	// so the agent is the Task's owner, else its requester.
+	agent, display := reference(next.Tree()["owner"]), ""
+	if agent == "" {
+		agent = reference(next.Tree()["requester"])
+	}
+	if agent == "" {
+		display = "unknown: the Task has no owner or requester"
+	}
+	target := "Task/" + stored.ID + "/_history/" + stored.VersionID()
+	body, err := json.Marshal(taskflow.Provenance(target, agent, display, from, to, stored.LastUpdated))
+	if err != nil {
+		return fmt.Errorf("workflow: Provenance: %w", err)
+	}
+	_, _, err = tx.Create(ctx, "Provenance", body, rest.CreateOptions{})
+	return err
+}
+
+// responseHook checks a QuestionnaireResponse against the Questionnaire its
+// questionnaire canonical names, which must be on this server.
+type responseHook struct{}
+
+func (responseHook) BeforeWrite(ctx context.Context, tx *rest.Service, _ *fhir.Resource, next *fhir.Document) error {
+	canonical, version := questionnaire.Canonical(next.Tree())
+	if canonical == "" {
+		return nil // nothing to check against
+	}
+	q, err := findQuestionnaire(ctx, tx, canonical, version)
+	if err != nil {
+		return err
+	}
+	if issues := questionnaire.Validate(q, next.Tree()); len(issues) > 0 {
+		return fhirerr.WithIssues(fhirerr.Unprocessable, issues)
+	}
+	return nil
+}
+
+func (responseHook) AfterWrite(context.Context, *rest.Service, *fhir.Resource, *fhir.Resource, *fhir.Document) error {
+	return nil
+}
+
+// findQuestionnaire returns the Questionnaire with the canonical url (and
+// version, when given; else the latest stored).
+func findQuestionnaire(ctx context.Context, r Records, canonical, version string) (map[string]any, error) {
+	values := url.Values{"url": {canonical}, "_sort": {"-_lastUpdated"}, "_count": {"1"}}
+	if version != "" {
+		values.Set("version", version)
+	}
+	_, page, err := r.Search(ctx, "Questionnaire", values, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Resources) == 0 && version == "" {
+		// A canonical may also be a plain reference to a Questionnaire here.
+		if typ, id := fhir.LocalTarget(canonical, rest.Base(ctx)); typ == "Questionnaire" {
+			if res, err := r.Read(ctx, typ, id); err == nil {
+				return decode(res.Body), nil
+			}
+		}
+	}
+	if len(page.Resources) == 0 {
+		name := canonical
+		if version != "" {
+			name += "|" + version
+		}
+		return nil, fhirerr.New(fhirerr.Unprocessable, "not-found", "QuestionnaireResponse.questionnaire",
+			"Questionnaire %s is not on this server: store it before responses to it", name)
+	}
+	return decode(page.Resources[0].Body), nil
+}
+
+// status is a stored Task's status, "" for none.
+func status(r *fhir.Resource) string {
+	if r == nil || r.Deleted {
+		return ""
+	}
+	return str(decode(r.Body)["status"])
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+// reference is Reference.reference of an element, "" when none.
+func reference(v any) string {
+	m, _ := v.(map[string]any)
+	return str(m["reference"])
+}

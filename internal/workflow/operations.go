@@ -1,0 +1,226 @@
+package workflow
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/workflow/handover"
+	"github.com/sharedcare/sharedcare/internal/workflow/questionnaire"
+	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
+)
+
+// CheckHandover applies the shared-care rules to a handover Bundle before
+// anything is stored: a 422 with one issue per broken rule, or the
+// Bundle's summary (which entries are the Tasks now waiting for the GP).
+func (w *Workflow) CheckHandover(ctx context.Context, body []byte) (handover.Summary, error) {
+	bundle := decode(body)
+	if bundle == nil {
+		return handover.Summary{}, fhirerr.Invalidf("Bundle", "the body is not a JSON object")
+	}
+	issues, err := handover.Check(ctx, bundle, resolver{w.records})
+	if err != nil {
+		return handover.Summary{}, err
+	}
+	if len(issues) > 0 {
+		return handover.Summary{}, fhirerr.WithIssues(fhirerr.Unprocessable, issues)
+	}
+	return handover.Summarize(bundle), nil
+}
+
+// resolver finds references a handover makes outside its Bundle.
+type resolver struct{ r Records }
+
+func (rv resolver) Resolve(ctx context.Context, ref string) (map[string]any, bool, error) {
+	if typ, criteria, ok := strings.Cut(ref, "?"); ok && !strings.Contains(typ, ":") {
+		values, err := url.ParseQuery(criteria)
+		if err != nil {
+			return nil, false, nil
+		}
+		_, page, err := rv.r.Search(ctx, typ, values, true)
+		if err != nil || len(page.Resources) != 1 {
+			return nil, false, nil // a bad or ambiguous condition resolves to nothing
+		}
+		return decode(page.Resources[0].Body), true, nil
+	}
+	typ, id := fhir.LocalTarget(ref, rest.Base(ctx))
+	if typ == "" {
+		return nil, false, nil
+	}
+	res, err := rv.r.Read(ctx, typ, id)
+	switch {
+	case err == nil:
+		return decode(res.Body), true, nil
+	case fhirerr.Is(err, fhirerr.NotFound), fhirerr.Is(err, fhirerr.Gone), fhirerr.Is(err, fhirerr.Invalid):
+		return nil, false, nil
+	}
+	return nil, false, err
+}
+
+// Extract drafts (without storing) a CarePlan from a completed holistic
+// needs assessment: one activity per concern rated at or above the
+// configured threshold.
+func (w *Workflow) Extract(ctx context.Context, responseID string) ([]byte, error) {
+	res, err := w.records.Read(ctx, "QuestionnaireResponse", responseID)
+	if err != nil {
+		return nil, err
+	}
+	qr := decode(res.Body)
+	canonical, version := questionnaire.Canonical(qr)
+	if canonical == "" {
+		return nil, fhirerr.New(fhirerr.Unprocessable, "required", "QuestionnaireResponse.questionnaire",
+			"the response names no Questionnaire to read its concerns from")
+	}
+	q, err := findQuestionnaire(ctx, w.records, canonical, version)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := questionnaire.Extract(q, qr, "QuestionnaireResponse/"+responseID, w.cfg.ExtractThreshold)
+	if err != nil {
+		return nil, err
+	}
+	plan["created"] = fhir.Instant(w.now())
+	return json.Marshal(plan)
+}
+
+// nonTerminal are the Task statuses in which work is still owed.
+var nonTerminal = func() []string {
+	var out []string
+	for _, s := range taskflow.Statuses {
+		if !taskflow.Terminal(s) && s != "entered-in-error" {
+			out = append(out, s)
+		}
+	}
+	return out
+}()
+
+// atRisk is a Task $overdue lists, and why.
+type atRisk struct {
+	res    *fhir.Resource
+	since  time.Time // when it became a risk
+	reason string
+}
+
+// Overdue lists the Tasks (of owner, when not "") that are past their due
+// date and not finished, and the handed-over Tasks still "requested" after
+// the configured time, newest risk first, as a searchset Bundle whose
+// outcome entry says why each is listed.
+func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
+	now := w.now()
+	flagged := map[string]*atRisk{}
+	base := url.Values{}
+	if owner != "" {
+		base.Set("owner", owner)
+	}
+	pastDue := cloneValues(base)
+	pastDue.Set("due", "lt"+fhir.Instant(now))
+	pastDue.Set("status", strings.Join(nonTerminal, ","))
+	err := w.each(ctx, "Task", pastDue, func(r *fhir.Resource) {
+		task := decode(r.Body)
+		due, written, ok := dueDate(task)
+		if !ok || !due.Before(now) {
+			return
+		}
+		flagged[r.ID] = &atRisk{res: r, since: due, reason: fmt.Sprintf("overdue: due %s, status %s", written, str(task["status"]))}
+	})
+	if err != nil {
+		return nil, err
+	}
+	stale := cloneValues(base)
+	stale.Set("status", "requested")
+	stale.Set("_lastUpdated", "lt"+fhir.Instant(now.Add(-w.cfg.UnacknowledgedAfter)))
+	err = w.each(ctx, "Task", stale, func(r *fhir.Resource) {
+		since := r.LastUpdated.Add(w.cfg.UnacknowledgedAfter)
+		reason := fmt.Sprintf("unacknowledged: still requested %d days after it was handed over", int(now.Sub(r.LastUpdated).Hours()/24))
+		if f, ok := flagged[r.ID]; ok {
+			f.reason += "; " + reason
+			if since.After(f.since) {
+				f.since = since
+			}
+			return
+		}
+		flagged[r.ID] = &atRisk{res: r, since: since, reason: reason}
+	})
+	if err != nil {
+		return nil, err
+	}
+	list := make([]*atRisk, 0, len(flagged))
+	for _, f := range flagged {
+		list = append(list, f)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if !list[i].since.Equal(list[j].since) {
+			return list[i].since.After(list[j].since)
+		}
+		return list[i].res.ID < list[j].res.ID
+	})
+	total := len(list)
+	b := &fhir.Bundle{Type: "searchset", Total: &total, Timestamp: now}
+	var issues []fhirerr.Issue
+	for _, f := range list {
+		b.Entries = append(b.Entries, fhir.Entry{FullURL: rest.Base(ctx) + "/Task/" + f.res.ID, Resource: f.res.Body,
+			Search: &fhir.EntrySearch{Mode: "match"}})
+		issues = append(issues, fhirerr.Issue{Severity: "warning", Code: "business-rule", Expression: "Task/" + f.res.ID,
+			Diagnostics: fmt.Sprintf("Task/%s is %s (at risk since %s)", f.res.ID, f.reason, f.since.Format("2006-01-02"))})
+	}
+	if len(issues) > 0 {
+		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(issues...), Search: &fhir.EntrySearch{Mode: "outcome"}})
+	}
+	return b.MarshalJSON()
+}
+
+// dueDate is restriction.period.end (as a time, and as written); a date
+// without a time is due by the end of that day (UTC).
+func dueDate(task map[string]any) (due time.Time, written string, ok bool) {
+	restriction, _ := task["restriction"].(map[string]any)
+	period, _ := restriction["period"].(map[string]any)
+	end := str(period["end"])
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, end); err == nil {
+			switch layout {
+			case "2006-01-02":
+				t = t.AddDate(0, 0, 1)
+			case "2006-01":
+				t = t.AddDate(0, 1, 0)
+			case "2006":
+				t = t.AddDate(1, 0, 0)
+			}
+			return t, end, true
+		}
+	}
+	return time.Time{}, end, false
+}
+
+// each runs fn on every resource a search matches, page by page.
+func (w *Workflow) each(ctx context.Context, typ string, values url.Values, fn func(*fhir.Resource)) error {
+	values = cloneValues(values)
+	values.Set("_count", "500")
+	for {
+		_, page, err := w.records.Search(ctx, typ, values, true)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Resources {
+			fn(r)
+		}
+		if page.Next == "" {
+			return nil
+		}
+		values.Set("_cursor", page.Next)
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
