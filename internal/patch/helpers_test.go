@@ -12,7 +12,7 @@ import (
 
 // tree decodes s the way the server does (UseNumber) and fails the test on
 // bad JSON, so a typo in a table shows up as such.
-func tree(t *testing.T, s string) map[string]any {
+func tree(t testing.TB, s string) map[string]any {
 	t.Helper()
 	v, err := decode([]byte(s))
 	if err != nil {
