@@ -29,6 +29,10 @@ func ParseDocument(body []byte) (*Document, error) {
 	return &Document{tree: tree}, nil
 }
 
+// DocumentOf wraps a resource tree built in code, to render it the way
+// stored resources are rendered (resourceType first).
+func DocumentOf(tree map[string]any) *Document { return &Document{tree: tree} }
+
 // Type is resourceType.
 func (d *Document) Type() string { s, _ := d.tree["resourceType"].(string); return s }
 

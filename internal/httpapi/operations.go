@@ -80,7 +80,10 @@ func (a *API) handover(ctx context.Context, r *request) (*response, error) {
 		params = append(params, map[string]any{"name": "waitingTask",
 			"valueReference": map[string]any{"reference": ref, "display": display}})
 	}
-	body, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": params})
+	body, err := json.Marshal(struct {
+		ResourceType string `json:"resourceType"` // first, as in every body the server renders
+		Parameter    []any  `json:"parameter"`
+	}{"Parameters", params})
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -87,7 +86,7 @@ func (w *Workflow) Extract(ctx context.Context, responseID string) ([]byte, erro
 		return nil, err
 	}
 	plan["created"] = fhir.Instant(w.now())
-	return json.Marshal(plan)
+	return fhir.DocumentOf(plan).Marshal()
 }
 
 // nonTerminal are the Task statuses in which work is still owed.

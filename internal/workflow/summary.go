@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/url"
@@ -140,7 +139,7 @@ func tasksByOwner(tasks []*fhir.Resource) []section {
 		for _, r := range list {
 			t := decode(r.Body)
 			_, due, _ := dueDate(t)
-			s.text = append(s.text, fmt.Sprintf("%s: %s, due %s", orDefault(str(t["description"]), "Task "+r.ID),
+			s.text = append(s.text, fmt.Sprintf("%s: %s, due %s", strings.TrimSuffix(orDefault(str(t["description"]), "Task "+r.ID), "."),
 				str(t["status"]), orDefault(due, "(no due date)")))
 		}
 		out = append(out, s)
@@ -239,7 +238,7 @@ func (w *Workflow) summaryBundle(ctx context.Context, patient *fhir.Resource, se
 		out = append(out, sec)
 	}
 	comp["section"] = out
-	body, err := json.Marshal(comp)
+	body, err := fhir.DocumentOf(comp).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("workflow.Summary: %w", err)
 	}
