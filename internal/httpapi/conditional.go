@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"mime"
 	"net/http"
@@ -154,8 +155,9 @@ func patchOf(r *request) (rest.Patch, int64, error) {
 		return rest.Patch{}, 0, err
 	}
 	kind := rest.FHIRPathPatch
-	if mt, _, _ := mime.ParseMediaType(r.header.Get("Content-Type")); mt == jsonPatchType {
-		kind = rest.JSONPatch
+	mt, _, _ := mime.ParseMediaType(r.header.Get("Content-Type"))
+	if body := bytes.TrimLeft(r.body, " \t\r\n"); mt == jsonPatchType || mt == plainJSON && len(body) > 0 && body[0] == '[' {
+		kind = rest.JSONPatch // some clients send JSON Patch as plain application/json
 	}
 	return rest.Patch{Kind: kind, Body: r.body}, ifMatch, nil
 }

@@ -43,6 +43,8 @@ func TestPatch(t *testing.T) {
 				check: func(t *testing.T, p map[string]any) {
 					equal(t, []any{"Alison", "Jane"}, p["name"].([]any)[0].(map[string]any)["given"])
 				}},
+			{name: "JSON Patch sent as application/json", body: `[{"op":"replace","path":"/gender","value":"female"}]`, contentType: "application/json", status: 200,
+				check: func(t *testing.T, p map[string]any) { equal(t, "female", p["gender"]) }},
 			{name: "JSON Patch honours If-Match", body: `[{"op":"remove","path":"/gender"}]`, contentType: jsonPatch,
 				headers: []string{"If-Match", `W/"1"`}, status: 412},
 			{name: "JSON Patch failed test", body: `[{"op":"test","path":"/gender","value":"male"},{"op":"remove","path":"/gender"}]`,
