@@ -59,9 +59,20 @@ func (s *Service) match(ctx context.Context, tx store.Store, typ, criteria, what
 var resultParams = []string{"_count", "_sort", "_include", "_revinclude", "_summary", "_elements",
 	"_total", "_format", "_pretty", "_contained", "_containedType"}
 
-func tooManyMatches(typ, criteria, what string) error {
-	return fhirerr.New(fhirerr.PreconditionFailed, "multiple-matches", "",
-		"%s %q matches more than one %s: make the criteria more selective", what, criteria, typ)
+// matchOne is match for interactions that act on one resource: nil when
+// nothing matches, 412 when more than one does.
+func (s *Service) matchOne(ctx context.Context, tx store.Store, typ, criteria, what string) (*fhir.Resource, error) {
+	matches, err := s.match(ctx, tx, typ, criteria, what)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(matches) > 1:
+		return nil, fhirerr.New(fhirerr.PreconditionFailed, "multiple-matches", "",
+			"%s %q matches more than one %s: make the criteria more selective", what, criteria, typ)
+	case len(matches) == 1:
+		return matches[0], nil
+	}
+	return nil, nil
 }
 
 // ConditionalUpdate stores body as the resource of typ that criteria
@@ -83,22 +94,16 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, b
 		}
 	}
 	err = s.retry(ctx, func(tx store.Store) error {
-		matches, err := s.match(ctx, tx, typ, criteria, "the conditional URL")
-		if err != nil {
+		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+		switch {
+		case err != nil:
 			return err
-		}
-		switch len(matches) {
-		case 0:
-			if bodyID == "" {
-				res.SetID(fhir.NewID())
-			}
-		case 1:
-			if bodyID != "" && bodyID != matches[0].ID {
-				return fhirerr.Invalidf(typ+".id", "the id in the body (%q) is not the id of the resource the criteria select (%q)", bodyID, matches[0].ID)
-			}
-			res.SetID(matches[0].ID)
-		default:
-			return tooManyMatches(typ, criteria, "the conditional URL")
+		case match == nil && bodyID == "":
+			res.SetID(fhir.NewID())
+		case match != nil && bodyID != "" && bodyID != match.ID:
+			return fhirerr.Invalidf(typ+".id", "the id in the body (%q) is not the id of the resource the criteria select (%q)", bodyID, match.ID)
+		case match != nil:
+			res.SetID(match.ID)
 		}
 		out, created, err = s.put(ctx, tx, res, ifMatch, "PUT")
 		return err
@@ -115,20 +120,13 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ, criteria string, i
 	}
 	err = s.retry(ctx, func(tx store.Store) error {
 		id, out = "", Deleted{}
-		matches, err := s.match(ctx, tx, typ, criteria, "the conditional URL")
-		if err != nil {
+		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+		if err != nil || match == nil {
 			return err
 		}
-		switch len(matches) {
-		case 0:
-			return nil
-		case 1:
-			id = matches[0].ID
-			out, err = s.delete(ctx, tx, typ, id, ifMatch)
-			return err
-		default:
-			return tooManyMatches(typ, criteria, "the conditional URL")
-		}
+		id = match.ID
+		out, err = s.delete(ctx, tx, typ, id, ifMatch)
+		return err
 	})
 	return id, out, err
 }

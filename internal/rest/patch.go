@@ -48,19 +48,15 @@ func (s *Service) ConditionalPatch(ctx context.Context, typ, criteria string, p 
 		return nil, err
 	}
 	err = s.retry(ctx, func(tx store.Store) error {
-		matches, err := s.match(ctx, tx, typ, criteria, "the conditional URL")
-		if err != nil {
+		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+		switch {
+		case err != nil:
 			return err
-		}
-		switch len(matches) {
-		case 0:
+		case match == nil:
 			return fhirerr.NotFoundf("no %s matches %q: nothing to patch", typ, criteria)
-		case 1:
-			out, err = s.patch(ctx, tx, typ, matches[0].ID, p, ifMatch)
-			return err
-		default:
-			return tooManyMatches(typ, criteria, "the conditional URL")
 		}
+		out, err = s.patch(ctx, tx, typ, match.ID, p, ifMatch)
+		return err
 	})
 	return out, err
 }

@@ -163,17 +163,10 @@ func (s *Service) Create(ctx context.Context, typ string, body []byte, opt Creat
 	res.SetID(opt.ID)
 	err = s.retry(ctx, func(tx store.Store) error {
 		if opt.IfNoneExist != "" {
-			matches, err := s.match(ctx, tx, typ, opt.IfNoneExist, "If-None-Exist")
-			if err != nil {
+			match, err := s.matchOne(ctx, tx, typ, opt.IfNoneExist, "If-None-Exist")
+			if err != nil || match != nil {
+				out, created = match, false
 				return err
-			}
-			switch len(matches) {
-			case 0:
-			case 1:
-				out, created = matches[0], false
-				return nil
-			default:
-				return tooManyMatches(typ, opt.IfNoneExist, "If-None-Exist")
 			}
 		}
 		out, err = s.write(ctx, tx, res, nil, 1, "POST")

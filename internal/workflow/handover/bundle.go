@@ -192,29 +192,3 @@ func field(v any, name string) any { m, _ := v.(map[string]any); return m[name] 
 
 // refOf is Reference.reference of a Reference element.
 func refOf(v any) string { return str(field(v, "reference")) }
-
-// present reports whether a JSON value carries anything: not absent, not
-// null, not an empty string, object or array.
-func present(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case map[string]any:
-		for _, e := range x {
-			if present(e) {
-				return true
-			}
-		}
-		return false
-	case []any:
-		for _, e := range x {
-			if present(e) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 )
 
@@ -75,7 +76,7 @@ func (c *checker) some(typ string) []*entry {
 // require reports each named element of e's resource that is absent or empty.
 func (c *checker) require(e *entry, why string, elements ...string) {
 	for _, name := range elements {
-		if !present(e.res[name]) {
+		if !fhir.Present(e.res[name]) {
 			c.add("required", at(e, name), "the %s must have %s: %s", e.typ, name, why)
 		}
 	}
@@ -98,7 +99,7 @@ func (c *checker) carePlan(plan *entry) error {
 	c.require(plan, "the GP needs to know whose plan it is, who wrote it, for how long and what kind of plan it is",
 		"subject", "author", "period", "category")
 	acts := list(plan.res["activity"])
-	if !present(acts) {
+	if !fhir.Present(acts) {
 		c.add("required", at(plan, "activity"), "the CarePlan must have at least one activity: a follow-up plan with nothing to do hands nothing over")
 	}
 	for i, act := range acts {
@@ -115,7 +116,7 @@ func (c *checker) carePlan(plan *entry) error {
 // the Bundle or on this server). R4 allows a reference or a detail, not both.
 func (c *checker) activity(plan *entry, i int, act any) error {
 	path := fmt.Sprintf("activity[%d]", i)
-	if present(field(field(act, "detail"), "performer")) {
+	if fhir.Present(field(field(act, "detail"), "performer")) {
 		return nil
 	}
 	ref := refOf(field(act, "reference"))
@@ -131,10 +132,10 @@ func (c *checker) activity(plan *entry, i int, act any) error {
 	switch {
 	case t == nil:
 		c.add("not-found", at(plan, path+".reference"), "CarePlan activity %d refers to %s, which is neither in the Bundle nor on this server", i, ref)
-	case t.typ() == "Task" && (t.entry != nil || present(t.res["owner"])):
+	case t.typ() == "Task" && (t.entry != nil || fhir.Present(t.res["owner"])):
 		// A Task of the Bundle is held to the Task rules, its owner among
 		// them: a missing owner is reported once, on the Task.
-	case t.typ() == "ServiceRequest" && present(t.res["performer"]):
+	case t.typ() == "ServiceRequest" && fhir.Present(t.res["performer"]):
 	default:
 		c.add("business-rule", at(plan, path+".reference"),
 			"CarePlan activity %d refers to %s, a %s that names nobody responsible for it (a Task needs an owner, a ServiceRequest a performer)",
@@ -148,18 +149,18 @@ func (c *checker) activity(plan *entry, i int, act any) error {
 // order.
 func (c *checker) task(t, plan *entry) error {
 	owner := t.res["owner"]
-	if !present(owner) {
+	if !fhir.Present(owner) {
 		c.add("required", at(t, "owner"), "the Task must have an owner: the GP practice or clinician who is to do it")
 	} else if err := c.exists(t, "owner", refOf(owner)); err != nil {
 		return err
 	}
-	if !present(field(field(t.res["restriction"], "period"), "end")) {
+	if !fhir.Present(field(field(t.res["restriction"], "period"), "end")) {
 		c.add("required", at(t, "restriction.period.end"), "the Task must have a due date in restriction.period.end")
 	}
 	c.code(t, "intent", "order", "the hospital is asking the GP to do it")
 	c.code(t, "status", "requested", "the GP has yet to accept it")
 	basedOn := list(t.res["basedOn"])
-	if !present(basedOn) {
+	if !fhir.Present(basedOn) {
 		c.add("required", at(t, "basedOn"), "the Task must be based on the handover's CarePlan")
 	} else if plan != nil && !c.refersTo(basedOn, plan) {
 		c.add("business-rule", at(t, "basedOn"), "the Task must be based on the handover's CarePlan (Bundle.entry[%d])", plan.index)
@@ -169,7 +170,7 @@ func (c *checker) task(t, plan *entry) error {
 		subject = refOf(plan.res["subject"])
 	}
 	switch {
-	case !present(t.res["for"]):
+	case !fhir.Present(t.res["for"]):
 		c.add("required", at(t, "for"), "the Task must say which patient it is for")
 	case subject != "" && !c.same(refOf(t.res["for"]), subject):
 		c.add("business-rule", at(t, "for"), "the Task is for %s, but the CarePlan is for %s", refOf(t.res["for"]), subject)
@@ -215,7 +216,7 @@ func (c *checker) communications(comms []*entry, plan *entry) error {
 			}
 		}
 	}
-	if len(comms) == 0 || plan == nil || !present(plan.res["subject"]) {
+	if len(comms) == 0 || plan == nil || !fhir.Present(plan.res["subject"]) {
 		return nil // reported already
 	}
 	subject := refOf(plan.res["subject"])
@@ -232,7 +233,7 @@ func (c *checker) communications(comms []*entry, plan *entry) error {
 		return nil
 	}
 	gps := list(p.res["generalPractitioner"])
-	if !present(gps) {
+	if !fhir.Present(gps) {
 		where := at(plan, "subject")
 		if p.entry != nil {
 			where = at(p.entry, "generalPractitioner")
@@ -278,7 +279,7 @@ func (c *checker) composition(doc, plan *entry, tasks []*entry) error {
 		}
 		s := sections[j]
 		path := fmt.Sprintf("section[%d]", j)
-		if !present(field(field(s, "text"), "div")) && !present(field(s, "entry")) {
+		if !fhir.Present(field(field(s, "text"), "div")) && !fhir.Present(field(s, "entry")) {
 			c.add("required", at(doc, path), "the %s section is empty: give it text or entries", code)
 			continue
 		}

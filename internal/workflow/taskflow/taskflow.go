@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 )
 
@@ -122,7 +123,7 @@ func Check(from string, next map[string]any) error {
 		issues = append(issues, fhirerr.Issue{Code: "business-rule", Expression: "Task.status",
 			Diagnostics: fmt.Sprintf("a Task cannot change from %s to %s%s", from, to, hint(from, to))})
 	}
-	if needsReason[to] && !present(next["statusReason"]) {
+	if needsReason[to] && !fhir.Present(next["statusReason"]) {
 		issues = append(issues, fhirerr.Issue{Code: "required", Expression: "Task.statusReason",
 			Diagnostics: fmt.Sprintf("a %s Task must say why in statusReason", to)})
 	}
@@ -150,38 +151,12 @@ func hint(from, to string) string {
 	return ""
 }
 
-// present reports whether a JSON value carries anything: not absent, not
-// null, not an empty string, object or array.
-func present(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case map[string]any:
-		for _, e := range x {
-			if present(e) {
-				return true
-			}
-		}
-		return false
-	case []any:
-		for _, e := range x {
-			if present(e) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
 // hasOwner reports whether an owner Reference identifies somebody: a
 // reference or an identifier. A display alone names nobody the other side
 // can route the work to.
 func hasOwner(v any) bool {
 	ref, _ := v.(map[string]any)
-	return present(ref["reference"]) || present(ref["identifier"])
+	return fhir.Present(ref["reference"]) || fhir.Present(ref["identifier"])
 }
 
 // Provenance builds the Provenance recording a transition: target
