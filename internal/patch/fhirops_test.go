@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -117,20 +118,11 @@ func TestFHIRPathOps(t *testing.T) {
 // replaceIn is strings.Replace that insists the text is there, so that a
 // typo in a test cannot make want equal to the unpatched input.
 func replaceIn(s, old, new string) string {
-	i := indexOf(s, old)
+	i := strings.Index(s, old)
 	if i < 0 {
 		panic("test text " + old + " not found")
 	}
 	return s[:i] + new + s[i+len(old):]
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // TestFHIRPathPrimitiveExtensions: in JSON a primitive's id and extensions

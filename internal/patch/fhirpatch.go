@@ -149,9 +149,8 @@ func parseParameters(params []byte) ([]*fpOp, error) {
 	if _, present := m["parameter"]; present && !ok {
 		return nil, invalid("structure", "Parameters.parameter", "parameter must be an array")
 	}
-	if len(list) == 0 {
-		return nil, invalid("required", "Parameters", "the Parameters has no operation parameters")
-	}
+	// No operations is a patch that changes nothing (the spec's "No
+	// Difference" test cases), not an error.
 	ops := make([]*fpOp, len(list))
 	for i, p := range list {
 		if ops[i], err = parseOperation(i, p); err != nil {

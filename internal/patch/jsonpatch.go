@@ -402,8 +402,9 @@ func arrayIndex(tok string, n int, end bool) (int, error) {
 	return idx, nil
 }
 
-// insertAt and removeIndex build new slices: the old backing array may be
-// shared with a value a test or copy still holds.
+// insertAt and removeIndex build new slices rather than shifting elements in
+// place: cheap at resource sizes, and no slice header held elsewhere (say, in
+// a list of evaluated locations) ever sees its elements move.
 func insertAt(a []any, i int, v any) []any {
 	out := make([]any, 0, len(a)+1)
 	out = append(out, a[:i]...)

@@ -46,7 +46,7 @@ type step struct {
 }
 
 // expr is a where() criterion.
-type expr interface{}
+type expr any
 
 // relPath is a path relative to the element where() is looking at ($this).
 type relPath struct{ steps []step }
