@@ -44,6 +44,11 @@ type txEntry struct {
 	raw      json.RawMessage
 	rawURL   string
 	headers  map[string]string
+	// orig and origURL are the entry as sent, for a retried attempt to
+	// start from: rewriting changes tree, raw and rawURL.
+	orig      json.RawMessage
+	origURL   string
+	rewritten bool
 
 	resolving, resolved bool
 	existing            *fhir.Resource // a conditional create's one match: nothing to write
@@ -130,6 +135,7 @@ func (e *txEntry) plan(be *bundleEntry, base string) error {
 	}
 	e.method, e.headers = strings.ToUpper(be.Request.Method), be.headers()
 	e.rawURL = strings.TrimPrefix(be.Request.URL, base+"/")
+	e.orig, e.origURL = e.raw, e.rawURL
 	u, err := url.Parse(e.rawURL)
 	if err != nil || u.IsAbs() || strings.HasPrefix(e.rawURL, "/") {
 		return fhirerr.Invalidf("request.url", "request.url %q is not a URL relative to this server's base", be.Request.URL)
@@ -164,10 +170,8 @@ func (e *txEntry) plan(be *bundleEntry, base string) error {
 	if len(e.raw) == 0 {
 		return fhirerr.New(fhirerr.Invalid, "required", "resource", "a %s entry needs a resource", e.method)
 	}
-	dec := json.NewDecoder(bytes.NewReader(e.raw))
-	dec.UseNumber()
-	if err := dec.Decode(&e.tree); err != nil || e.tree == nil {
-		return fhirerr.Invalidf("resource", "the entry's resource is not a JSON object")
+	if err := e.decode(); err != nil {
+		return err
 	}
 	rt, _ := e.tree["resourceType"].(string)
 	if e.method != http.MethodPatch && rt != e.typ {
@@ -177,6 +181,31 @@ func (e *txEntry) plan(be *bundleEntry, base string) error {
 		e.id = fhir.NewID()
 	}
 	return nil
+}
+
+// decode reads the entry's resource into tree.
+func (e *txEntry) decode() error {
+	e.tree = nil
+	dec := json.NewDecoder(bytes.NewReader(e.raw))
+	dec.UseNumber()
+	if err := dec.Decode(&e.tree); err != nil || e.tree == nil {
+		return fhirerr.Invalidf("resource", "the entry's resource is not a JSON object")
+	}
+	return nil
+}
+
+// processingOrder is the phase in which an entry runs (http.html#trules):
+// deletes, then creates, then updates and patches, then reads.
+func processingOrder(method string) int {
+	switch method {
+	case http.MethodDelete:
+		return 0
+	case http.MethodPost:
+		return 1
+	case http.MethodPut, http.MethodPatch:
+		return 2
+	}
+	return 3
 }
 
 // placeholderKeys are the strings by which other entries may name what e
@@ -213,6 +242,12 @@ func (t *txRun) run(ctx context.Context) error {
 		if e.criteria != "" {
 			e.id = ""
 		}
+		if e.rewritten {
+			e.raw, e.rawURL, e.rewritten = e.orig, e.origURL, false
+			if err := e.decode(); err != nil {
+				return atEntry(err, e)
+			}
+		}
 		for _, k := range e.placeholderKeys() {
 			t.placeholders[k] = e
 		}
@@ -230,12 +265,13 @@ func (t *txRun) run(ctx context.Context) error {
 			return atEntry(err, e)
 		}
 	}
-	for _, phase := range [][]string{{http.MethodDelete}, {http.MethodPost}, {http.MethodPut, http.MethodPatch}, {http.MethodGet, http.MethodHead}} {
+	for phase := 0; phase <= 3; phase++ {
 		for _, e := range t.entries {
-			if e.method == phase[0] || len(phase) == 2 && e.method == phase[1] {
-				if err := t.execute(ctx, e); err != nil {
-					return atEntry(err, e)
-				}
+			if processingOrder(e.method) != phase {
+				continue
+			}
+			if err := t.execute(ctx, e); err != nil {
+				return atEntry(err, e)
 			}
 		}
 	}
@@ -381,7 +417,7 @@ func (t *txRun) rewrite(ctx context.Context, e *txEntry) error {
 	if e.method == http.MethodGet || e.method == http.MethodHead {
 		q, err := t.substitute(ctx, e.query, nil)
 		if err == nil && q != e.query {
-			e.rawURL = strings.SplitN(e.rawURL, "?", 2)[0] + "?" + q
+			e.rawURL, e.rewritten = strings.SplitN(e.rawURL, "?", 2)[0]+"?"+q, true
 		}
 		return err
 	}
@@ -404,6 +440,7 @@ func (t *txRun) rewrite(ctx context.Context, e *txEntry) error {
 		e.tree["id"], changed = e.id, true // the update needs the id its criteria found
 	}
 	if changed {
+		e.rewritten = true
 		if e.raw, err = json.Marshal(e.tree); err != nil {
 			return fmt.Errorf("httpapi.rewrite: %w", err)
 		}
