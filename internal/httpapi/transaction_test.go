@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -309,5 +310,40 @@ func TestTransactionEntryLimit(t *testing.T) {
 			entries[i] = fmt.Sprintf(`{"request":{"method":"GET","url":"Patient/%d"}}`, i)
 		}
 		s.do("POST", "", txBundle(entries...)).mustStatus(t, http.StatusRequestEntityTooLarge).outcome(t)
+	})
+}
+
+// TestConcurrentTransactions races transactions that write the same
+// resource: on PostgreSQL they collide and are retried whole; every one must
+// land, none half.
+func TestConcurrentTransactions(t *testing.T) {
+	forEachServer(t, func(t *testing.T, s *server) {
+		const racers = 6
+		bundle := txBundle(
+			`{"fullUrl":"urn:uuid:e0000000-0000-4000-8000-000000000001","resource":{"resourceType":"Organization","id":"shared","name":"Riverside"},"request":{"method":"PUT","url":"Organization/shared"}}`,
+			`{"resource":{"resourceType":"Task","status":"requested","intent":"order","owner":{"reference":"urn:uuid:e0000000-0000-4000-8000-000000000001"}},"request":{"method":"POST","url":"Task"}}`)
+		var wg sync.WaitGroup
+		statuses := make(chan int, racers)
+		for i := 0; i < racers; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses <- s.do("POST", "", bundle).status
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		for st := range statuses {
+			if st != http.StatusOK {
+				t.Errorf("a transaction answered %d", st)
+			}
+		}
+		if etag := s.do("GET", "/Organization/shared", "").header.Get("ETag"); etag != fmt.Sprintf(`W/"%d"`, racers) {
+			t.Errorf("Organization/shared is at %s, want version %d", etag, racers)
+		}
+		tasks := s.do("GET", "/Task?owner=Organization/shared", "").json(t)["entry"].([]any)
+		if len(tasks) != racers {
+			t.Errorf("%d Tasks owned by Organization/shared, want %d", len(tasks), racers)
+		}
 	})
 }
