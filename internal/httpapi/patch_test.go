@@ -67,6 +67,11 @@ func TestPatch(t *testing.T) {
 				}},
 			{name: "FHIRPath Patch delete", body: fhirPathPatch(fpOp("delete", "Patient.deceased", "", "")), status: 200,
 				check: func(t *testing.T, p map[string]any) { equal(t, nil, p["deceasedBoolean"]) }},
+			{name: "FHIRPath Patch add a contained resource", body: fhirPathPatch(fpOp("add", "Patient", "contained",
+				`"resource":{"resourceType":"Organization","id":"gp","name":"Riverside"}`)), status: 200,
+				check: func(t *testing.T, p map[string]any) {
+					equal(t, "Riverside", p["contained"].([]any)[0].(map[string]any)["name"])
+				}},
 			{name: "FHIRPath Patch replacing nothing", body: fhirPathPatch(fpOp("replace", "Patient.maritalStatus", "", `"valueCodeableConcept":{"text":"x"}`)), status: 422},
 			{name: "FHIRPath Patch not a Parameters", body: `{"resourceType":"Patient"}`, status: 400},
 			{name: "FHIRPath Patch with an invalid Parameters", body: `{"resourceType":"Parameters","parameter":[{"name":"operation","valueNope":1}]}`, status: 400},

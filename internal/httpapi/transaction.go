@@ -579,8 +579,11 @@ func entryIssue(is fhirerr.Issue, e *txEntry) fhirerr.Issue {
 	default:
 		is.Expression = e.at() + ".resource." + x
 	}
-	label := e.method + " " + e.rawURL
-	is.Diagnostics = e.at() + " (" + label + "): " + is.Diagnostics
+	if e.method != "" {
+		is.Diagnostics = e.at() + " (" + e.method + " " + e.rawURL + "): " + is.Diagnostics
+	} else {
+		is.Diagnostics = e.at() + ": " + is.Diagnostics
+	}
 	return is
 }
 

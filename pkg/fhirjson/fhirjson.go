@@ -91,6 +91,14 @@ func Parse(data []byte) (*Resource, error) {
 	if err := checkShape(data); err != nil {
 		return nil, err
 	}
+	if isParameters(data) {
+		return parseParameters(data)
+	}
+	return parse(data)
+}
+
+// parse decodes and validates a resource whose shape checkShape passed.
+func parse(data []byte) (*Resource, error) {
 	var rep reporter
 	msg, err := unmarshaller.UnmarshalWithErrorReporter(data, &rep)
 	if err != nil {

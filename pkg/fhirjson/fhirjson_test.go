@@ -107,3 +107,53 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// TestParametersWithResources checks resources held in Parameters are
+// validated in place: google/fhir/go cannot decode them itself.
+func TestParametersWithResources(t *testing.T) {
+	tests := []struct {
+		name, body string
+		wantPaths  []string
+	}{
+		{"a resource parameter", `{"resourceType":"Parameters","parameter":[{"name":"a","resource":{"resourceType":"Patient","id":"c","gender":"female"}}]}`, nil},
+		{"a resource in a part", `{"resourceType":"Parameters","parameter":[{"name":"operation","part":[{"name":"type","valueCode":"add"},{"name":"value","resource":{"resourceType":"Patient","id":"c"}}]}]}`, nil},
+		{"an invalid resource in a part", `{"resourceType":"Parameters","parameter":[{"name":"op","part":[{"name":"value","resource":{"resourceType":"Patient","gender":"sometimes"}}]}]}`,
+			[]string{"Parameters.parameter[0].part[0].resource.gender"}},
+		{"an unknown element beside a resource", `{"resourceType":"Parameters","parameter":[{"name":"a","resource":{"resourceType":"Patient"},"nonsense":1}]}`,
+			[]string{"Parameters.parameter[0].nonsense"}},
+		{"a duplicate member inside the resource", `{"resourceType":"Parameters","parameter":[{"name":"a","resource":{"resourceType":"Patient","gender":"male","gender":"female"}}]}`,
+			[]string{"Parameters.parameter[0].resource.gender"}},
+		{"not a resource", `{"resourceType":"Parameters","parameter":[{"name":"a","resource":{"gender":"male"}}]}`, []string{"Parameters.parameter[0].resource"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Parse([]byte(tt.body))
+			if tt.wantPaths == nil {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				if res.Type() != "Parameters" {
+					t.Errorf("type %s", res.Type())
+				}
+				return
+			}
+			ve, ok := err.(*ValidationError)
+			if !ok {
+				t.Fatalf("Parse error = %v, want a ValidationError", err)
+			}
+			var got []string
+			for _, is := range ve.Issues {
+				got = append(got, is.Path)
+			}
+			for _, want := range tt.wantPaths {
+				found := false
+				for _, g := range got {
+					found = found || g == want
+				}
+				if !found {
+					t.Errorf("issue paths %q lack %q", got, want)
+				}
+			}
+		})
+	}
+}
