@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"net/http"
-	"sync"
 	"testing"
 )
 
@@ -43,22 +42,7 @@ func TestConditionalCreate(t *testing.T) {
 func TestConditionalCreateRace(t *testing.T) {
 	forEachServer(t, func(t *testing.T, s *server) {
 		const racers = 16
-		var wg sync.WaitGroup
-		statuses := make(chan int, racers)
-		for i := 0; i < racers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				r := s.do("POST", "/Patient", patientWithNHS("9000000025"), "If-None-Exist", "identifier="+nhs+"|9000000025")
-				statuses <- r.status
-			}()
-		}
-		wg.Wait()
-		close(statuses)
-		count := map[int]int{}
-		for st := range statuses {
-			count[st]++
-		}
+		count := s.race(racers, "POST", "/Patient", patientWithNHS("9000000025"), "If-None-Exist", "identifier="+nhs+"|9000000025")
 		if count[http.StatusCreated] != 1 || count[http.StatusOK] != racers-1 {
 			t.Errorf("statuses %v; want one 201 and %d 200", count, racers-1)
 		}

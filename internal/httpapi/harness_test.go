@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sharedcare/sharedcare/api"
@@ -182,4 +183,26 @@ func compact(t *testing.T, s string) string {
 // forEachSmallServer is forEachServer with a body limit.
 func forEachSmallServer(t *testing.T, maxBody int64, fn func(t *testing.T, s *server)) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) { fn(t, newServer(t, st, maxBody)) })
+}
+
+// race sends the same request from n clients at once and counts the
+// statuses they get.
+func (s *server) race(n int, method, path, body string, headers ...string) map[int]int {
+	s.t.Helper()
+	var wg sync.WaitGroup
+	statuses := make(chan int, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses <- s.do(method, path, body, headers...).status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for st := range statuses {
+		count[st]++
+	}
+	return count
 }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -322,21 +321,8 @@ func TestConcurrentTransactions(t *testing.T) {
 		bundle := txBundle(
 			`{"fullUrl":"urn:uuid:e0000000-0000-4000-8000-000000000001","resource":{"resourceType":"Organization","id":"shared","name":"Riverside"},"request":{"method":"PUT","url":"Organization/shared"}}`,
 			`{"resource":{"resourceType":"Task","status":"requested","intent":"order","owner":{"reference":"urn:uuid:e0000000-0000-4000-8000-000000000001"}},"request":{"method":"POST","url":"Task"}}`)
-		var wg sync.WaitGroup
-		statuses := make(chan int, racers)
-		for i := 0; i < racers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses <- s.do("POST", "", bundle).status
-			}()
-		}
-		wg.Wait()
-		close(statuses)
-		for st := range statuses {
-			if st != http.StatusOK {
-				t.Errorf("a transaction answered %d", st)
-			}
+		if count := s.race(racers, "POST", "", bundle); count[http.StatusOK] != racers {
+			t.Errorf("statuses %v; want %d 200", count, racers)
 		}
 		if etag := s.do("GET", "/Organization/shared", "").header.Get("ETag"); etag != fmt.Sprintf(`W/"%d"`, racers) {
 			t.Errorf("Organization/shared is at %s, want version %d", etag, racers)
