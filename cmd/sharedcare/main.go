@@ -141,6 +141,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Workflow:         wf,
 		Registry:         reg,
 		BaseURL:          cfg.BaseURL,
+		AllowedHosts:     cfg.AllowedHosts,
+		TrustedProxies:   cfg.TrustedProxies,
 		MaxBodyBytes:     cfg.MaxBodyBytes,
 		MaxBundleEntries: cfg.MaxEntries,
 		Logger:           log,

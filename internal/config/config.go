@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,6 +28,12 @@ type Config struct {
 	// UnacknowledgedDays is how long a handed-over Task may stay requested
 	// before $overdue flags it: SHAREDCARE_UNACKNOWLEDGED_DAYS.
 	UnacknowledgedDays int
+	// AllowedHosts are the Host header values a base URL may be derived
+	// from when BaseURL is empty: SHAREDCARE_ALLOWED_HOSTS.
+	AllowedHosts []string
+	// TrustedProxies are the peers whose X-Forwarded-* headers count:
+	// SHAREDCARE_TRUSTED_PROXIES.
+	TrustedProxies []netip.Prefix
 }
 
 // Variable describes one setting, for --help and the README.
@@ -44,6 +51,8 @@ var Variables = []Variable{
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"SHAREDCARE_HNA_THRESHOLD", "hna-threshold", "5", "holistic needs assessment concerns rated at or above this (0-10) become activities of the care plan $extract drafts"},
 	{"SHAREDCARE_UNACKNOWLEDGED_DAYS", "unacknowledged-days", "14", "days a handed-over Task may stay requested before Task/$overdue lists it as unacknowledged"},
+	{"SHAREDCARE_ALLOWED_HOSTS", "allowed-hosts", "localhost,127.0.0.1,::1", "comma-separated Host header values (host, host:port, *.domain, or * for any) links may be built from when SHAREDCARE_BASE_URL is unset; other hosts get 400"},
+	{"SHAREDCARE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto/-Host/-For are believed (default: none)"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -93,6 +102,18 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
+	c.AllowedHosts = splitList(*values["SHAREDCARE_ALLOWED_HOSTS"])
+	if len(c.AllowedHosts) == 0 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_ALLOWED_HOSTS is empty: name at least one host, or * for any"))
+	}
+	for _, p := range splitList(*values["SHAREDCARE_TRUSTED_PROXIES"]) {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_TRUSTED_PROXIES: %q is not an IP address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
 	errs = append(errs, c.validate()...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -123,6 +144,31 @@ func (c *Config) validate() []error {
 	return errs
 }
 
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// parsePrefix reads a CIDR, or a single address as the prefix holding only it.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // Redacted returns a database URL with its password hidden.
 func Redacted(dbURL string) string {
 	u, err := url.Parse(dbURL)
@@ -146,5 +192,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("hna_threshold", c.HNAThreshold),
 		slog.Int("unacknowledged_days", c.UnacknowledgedDays),
+		slog.Any("allowed_hosts", c.AllowedHosts),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }

@@ -2,11 +2,14 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
+
+var localOnly = []string{"localhost", "127.0.0.1", "::1"}
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -18,14 +21,20 @@ func TestLoad(t *testing.T) {
 		want    *Config
 		wantErr string
 	}{
-		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14}},
+		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly}},
 		{name: "environment", env: map[string]string{"SHAREDCARE_DATABASE_URL": "postgres://u:p@db:5432/x", "SHAREDCARE_ADDR": "127.0.0.1:9000",
 			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug", "SHAREDCARE_MAX_BUNDLE_ENTRIES": "50",
 			"SHAREDCARE_HNA_THRESHOLD": "7", "SHAREDCARE_UNACKNOWLEDGED_DAYS": "10"},
 			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, MaxEntries: 50, LogLevel: slog.LevelDebug,
-				HNAThreshold: 7, UnacknowledgedDays: 10}},
+				HNAThreshold: 7, UnacknowledgedDays: 10, AllowedHosts: localOnly}},
+		{name: "hosts and proxies", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " fhir.example.org, *.trust.nhs.uk:8443,", "SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,::ffff:172.16.0.1, fd00::/8"},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14,
+				AllowedHosts:   []string{"fhir.example.org", "*.trust.nhs.uk:8443"},
+				TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("172.16.0.1/32"), netip.MustParsePrefix("fd00::/8")}}},
+		{name: "bad proxy", env: map[string]string{"SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: "proxy.local"},
+		{name: "no hosts", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " , "}, wantErr: "SHAREDCARE_ALLOWED_HOSTS"},
 		{name: "flag beats environment", args: []string{"-addr", ":7000"}, env: map[string]string{"SHAREDCARE_ADDR": ":9000"},
-			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14}},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly}},
 		{name: "bad database", env: map[string]string{"SHAREDCARE_DATABASE_URL": "mysql://x"}, wantErr: "SHAREDCARE_DATABASE_URL"},
 		{name: "bad addr", env: map[string]string{"SHAREDCARE_ADDR": "8080"}, wantErr: "SHAREDCARE_ADDR"},
 		{name: "bad size", env: map[string]string{"SHAREDCARE_MAX_BODY_BYTES": "lots"}, wantErr: "SHAREDCARE_MAX_BODY_BYTES"},
@@ -48,7 +57,7 @@ func TestLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 				t.Errorf("Load mismatch (-want +got):\n%s", diff)
 			}
 		})

@@ -121,11 +121,15 @@ func (a *API) fhir(c *gin.Context) {
 }
 
 func (a *API) serve(c *gin.Context) (*response, error) {
+	base, err := a.origin.baseURL(c.Request)
+	if err != nil {
+		return nil, err
+	}
 	req := &request{
 		method: c.Request.Method,
 		query:  c.Request.URL.Query(),
 		header: c.Request.Header,
-		base:   a.baseURL(c.Request),
+		base:   base,
 		svc:    a.opts.Service,
 	}
 	req.url = req.base + strings.TrimPrefix(c.Request.URL.Path, FHIRBase)
@@ -194,16 +198,4 @@ func (a *API) readBody(c *gin.Context) ([]byte, error) {
 
 func tooLarge(limit int64) error {
 	return fhirerr.New(fhirerr.TooLarge, "too-costly", "", "the request body is larger than the limit of %d bytes", limit)
-}
-
-// baseURL is the configured public base, or one derived from the request.
-func (a *API) baseURL(r *http.Request) string {
-	if a.opts.BaseURL != "" {
-		return strings.TrimSuffix(a.opts.BaseURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + FHIRBase
 }

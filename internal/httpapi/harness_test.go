@@ -40,7 +40,8 @@ func (s *server) rowCounts() map[string]int64 {
 	return n
 }
 
-func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
+// newServer starts the API over st; options adjust its Options.
+func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(*httpapi.Options)) *server {
 	t.Helper()
 	reg, err := registry.Load(api.FS)
 	if err != nil {
@@ -48,7 +49,7 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 	}
 	svc := rest.New(st, reg)
 	wf := workflow.New(svc, workflow.DefaultConfig)
-	h := httpapi.New(httpapi.Options{
+	opts := httpapi.Options{
 		Service:      svc,
 		Workflow:     wf,
 		Registry:     reg,
@@ -56,7 +57,11 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64) *server {
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Version:      "test",
 		Ready:        st.Ping,
-	})
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	h := httpapi.New(opts)
 	hs := httptest.NewServer(h)
 	t.Cleanup(hs.Close)
 	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}

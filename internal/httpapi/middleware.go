@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -47,6 +48,19 @@ func (a *API) requestContext(c *gin.Context) {
 	}
 	log.Log(ctx, level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
 		"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", c.Writer.Size())
+}
+
+// securityHeaders keeps browsers from sniffing a FHIR body into something
+// executable, and keeps patient data out of every cache between the server
+// and the client: anything under the FHIR base may hold it, including error
+// messages that quote input. Only the CapabilityStatement is public.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if p := c.Request.URL.Path; (p == FHIRBase || strings.HasPrefix(p, FHIRBase+"/")) && p != FHIRBase+"/metadata" {
+		h.Set("Cache-Control", "no-store")
+	}
+	c.Next()
 }
 
 // recoverPanic turns a panic into a logged 500 OperationOutcome.

@@ -15,8 +15,11 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,9 +35,16 @@ type Options struct {
 	Registry *registry.Registry
 	// Workflow serves the shared-care operations ($handover, $extract,
 	// $shared-care-summary, $overdue); nil leaves them out.
-	Workflow     *workflow.Workflow
-	BaseURL      string // public FHIR base URL; empty derives it from each request
-	MaxBodyBytes int64
+	Workflow *workflow.Workflow
+	BaseURL  string // public FHIR base URL; empty derives it from each request
+	// AllowedHosts are the Host values a base is derived from when BaseURL
+	// is empty (host, host:port, *.domain, or * for any); nil means
+	// DefaultAllowedHosts. Any other Host gets 400.
+	AllowedHosts []string
+	// TrustedProxies are the peers whose X-Forwarded-Proto, X-Forwarded-Host
+	// and X-Forwarded-For are believed; none by default.
+	TrustedProxies []netip.Prefix
+	MaxBodyBytes   int64
 	// MaxBundleEntries bounds the entries of a batch (larger: 413).
 	MaxBundleEntries int
 	Logger           *slog.Logger
@@ -45,6 +55,7 @@ type Options struct {
 // API serves FHIR over HTTP.
 type API struct {
 	opts    Options
+	origin  origin
 	started time.Time
 }
 
@@ -62,12 +73,25 @@ func New(opts Options) http.Handler {
 	if opts.MaxBundleEntries <= 0 {
 		opts.MaxBundleEntries = 10000
 	}
-	a := &API{opts: opts, started: time.Now().UTC()}
+	if opts.AllowedHosts == nil {
+		opts.AllowedHosts = DefaultAllowedHosts
+	}
+	a := &API{opts: opts, started: time.Now().UTC(),
+		origin: origin{base: strings.TrimSuffix(opts.BaseURL, "/"), hosts: opts.AllowedHosts, proxies: opts.TrustedProxies}}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// gin believes X-Forwarded-For from anyone unless told otherwise; the
+	// client address (logs, and the audit trail to come) must not be forgeable.
+	proxies := make([]string, len(opts.TrustedProxies))
+	for i, p := range opts.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	if err := e.SetTrustedProxies(proxies); err != nil {
+		panic(fmt.Sprintf("httpapi.New: trusted proxies: %v", err)) // prefixes were parsed already
+	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = false
-	e.Use(a.requestContext, a.recoverPanic)
+	e.Use(a.requestContext, securityHeaders, a.recoverPanic)
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", a.readyz)
