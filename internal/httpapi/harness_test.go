@@ -90,7 +90,8 @@ func (r *reply) json(t testing.TB) map[string]any {
 }
 
 // do sends a request; path is relative to the FHIR base unless it starts
-// with "http" or "//" (server root). headers are name, value pairs.
+// with "http" or "//" (server root). headers are name, value pairs ("Host"
+// included).
 func (s *server) do(method, path, body string, headers ...string) *reply {
 	s.t.Helper()
 	url := s.url + path
@@ -109,6 +110,10 @@ func (s *server) do(method, path, body string, headers ...string) *reply {
 		req.Header.Set("Content-Type", "application/fhir+json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" { // Go sends req.Host, never a Host header
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := s.http.Client().Do(req)

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"io"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -11,36 +10,6 @@ import (
 	"github.com/sharedcare/sharedcare/internal/testdb"
 )
 
-// withHost sends a request with the given Host header and extra headers.
-func (s *server) withHost(method, path, host, body string, headers ...string) *reply {
-	s.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Host = host
-	if body != "" {
-		req.Header.Set("Content-Type", "application/fhir+json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := s.http.Client().Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: b}
-}
-
 // TestHostHeaderIsNotReflected: links come from the configured base or an
 // allowed Host, never from whatever Host a client sends.
 func TestHostHeaderIsNotReflected(t *testing.T) {
@@ -48,7 +17,7 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 	t.Run("unknown host refused, nothing written", func(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0)
 		before := s.rowCounts()
-		r := s.withHost("POST", "/Patient", "evil.example", patient)
+		r := s.do("POST", "/Patient", patient, "Host", "evil.example")
 		r.mustStatus(t, http.StatusBadRequest)
 		if codes, _ := r.outcome(t); codes[0] != "security" || !strings.Contains(string(r.body), "SHAREDCARE_ALLOWED_HOSTS") {
 			t.Errorf("outcome does not say why: %s", r.body)
@@ -56,22 +25,22 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 		if after := s.rowCounts(); after["resources"] != before["resources"] {
 			t.Errorf("a refused request wrote: %v -> %v", before, after)
 		}
-		s.withHost("GET", "/Patient", "evil.example", "").mustStatus(t, http.StatusBadRequest)
+		s.do("GET", "/Patient", "", "Host", "evil.example").mustStatus(t, http.StatusBadRequest)
 	})
 	t.Run("allowed host is used", func(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0)
-		r := s.withHost("POST", "/Patient", "localhost:8080", patient).mustStatus(t, http.StatusCreated)
+		r := s.do("POST", "/Patient", patient, "Host", "localhost:8080").mustStatus(t, http.StatusCreated)
 		if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "http://localhost:8080/fhir/Patient/") {
 			t.Errorf("Location = %q", loc)
 		}
-		b := s.withHost("GET", "/Patient", "localhost:8080", "").mustStatus(t, http.StatusOK)
+		b := s.do("GET", "/Patient", "", "Host", "localhost:8080").mustStatus(t, http.StatusOK)
 		if strings.Contains(string(b.body), "127.0.0.1") || !strings.Contains(string(b.body), `"fullUrl":"http://localhost:8080/fhir/Patient/`) {
 			t.Errorf("search links are not from the Host: %s", b.body)
 		}
 	})
 	t.Run("configured base wins over any Host", func(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *httpapi.Options) { o.BaseURL = "https://fhir.example.org/fhir" })
-		r := s.withHost("POST", "/Patient", "evil.example", patient, "X-Forwarded-Host", "evil2.example").mustStatus(t, http.StatusCreated)
+		r := s.do("POST", "/Patient", patient, "Host", "evil.example", "X-Forwarded-Host", "evil2.example").mustStatus(t, http.StatusCreated)
 		if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "https://fhir.example.org/fhir/Patient/") {
 			t.Errorf("Location = %q", loc)
 		}
@@ -80,7 +49,7 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *httpapi.Options) {
 			o.AllowedHosts = []string{"fhir.example.org", "127.0.0.1"}
 		})
-		r := s.withHost("POST", "/Patient", "fhir.example.org", patient, "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example")
+		r := s.do("POST", "/Patient", patient, "Host", "fhir.example.org", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example")
 		if loc := r.mustStatus(t, http.StatusCreated).header.Get("Location"); !strings.HasPrefix(loc, "http://fhir.example.org/fhir/") {
 			t.Errorf("untrusted peer's forwarded headers were used: Location = %q", loc)
 		}
@@ -88,11 +57,11 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 			o.AllowedHosts = []string{"fhir.example.org"}
 			o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 		})
-		r = trusted.withHost("POST", "/Patient", "127.0.0.1:1234", patient, "X-Forwarded-Proto", "https", "X-Forwarded-Host", "fhir.example.org")
+		r = trusted.do("POST", "/Patient", patient, "Host", "127.0.0.1:1234", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "fhir.example.org")
 		if loc := r.mustStatus(t, http.StatusCreated).header.Get("Location"); !strings.HasPrefix(loc, "https://fhir.example.org/fhir/Patient/") {
 			t.Errorf("trusted proxy's forwarded headers were not used: Location = %q", loc)
 		}
-		trusted.withHost("POST", "/Patient", "127.0.0.1:1234", patient, "X-Forwarded-Host", "evil.example").mustStatus(t, http.StatusBadRequest)
+		trusted.do("POST", "/Patient", patient, "Host", "127.0.0.1:1234", "X-Forwarded-Host", "evil.example").mustStatus(t, http.StatusBadRequest)
 	})
 }
 
