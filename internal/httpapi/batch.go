@@ -15,6 +15,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // bundleRequest is the part of a batch Bundle the server reads; entry
@@ -110,9 +111,13 @@ func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL str
 func (a *API) entryRequest(outer *request, svc *rest.Service, method, rawURL string, resource json.RawMessage, headers map[string]string) (*request, handler, error) {
 	u, err := url.Parse(strings.TrimPrefix(rawURL, outer.base+"/"))
 	if err != nil || u.IsAbs() {
-		return nil, nil, fhirerr.Invalidf("", "request.url %q is not a URL relative to this server's base", rawURL)
+		return nil, nil, fhirerr.Invalidf("request.url", "request.url %q is not a URL relative to this server's base", rawURL)
 	}
-	req := &request{method: strings.ToUpper(method), query: u.Query(), header: http.Header{}, base: outer.base,
+	query, err := search.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, relocate(err, "request.url")
+	}
+	req := &request{method: strings.ToUpper(method), query: query, header: http.Header{}, base: outer.base,
 		url: outer.base + "/" + strings.TrimPrefix(rawURL, outer.base+"/"), svc: svc}
 	for k, v := range headers {
 		if v != "" {
@@ -194,8 +199,11 @@ func batchResponseEntry(ctx context.Context, resp *response, err error, at strin
 		}
 		issues := append([]fhirerr.Issue(nil), fe.Issues...)
 		for i := range issues {
-			if issues[i].Expression == "" {
+			switch x := issues[i].Expression; {
+			case x == "":
 				issues[i].Expression = at
+			case x == "request" || strings.HasPrefix(x, "request."): // relative to the entry
+				issues[i].Expression = at + "." + x
 			}
 		}
 		status := statusOf[fe.Kind]

@@ -35,9 +35,9 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	}
 	self := r.url
 	if r.method == http.MethodPost { // _search: the form adds to the query string
-		form, err := url.ParseQuery(string(r.body))
+		form, err := search.ParseQuery(string(r.body))
 		if err != nil {
-			return nil, fhirerr.Invalidf("", "the _search body is not a form: %v", err)
+			return nil, err
 		}
 		for k, v := range form {
 			values[k] = append(values[k], v...)

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"net/url"
 	"sort"
 	"strings"
 	"testing"
@@ -233,7 +232,7 @@ func writeIndexed(t *testing.T, s store.Store, ps *search.Params, body string, v
 
 func parse(t *testing.T, ps *search.Params, typ, query string) *search.Query {
 	t.Helper()
-	values, err := url.ParseQuery(query)
+	values, err := search.ParseQuery(query)
 	if err != nil {
 		t.Fatal(err)
 	}
