@@ -73,10 +73,15 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		return nil, fhirerr.Invalidf("Bundle.type", "Bundle.type %q cannot be processed: send batch or transaction", b.Type)
 	case len(b.Entry) > a.opts.MaxBundleEntries:
 		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
-	case b.Type == "transaction":
+	}
+	if err := checkReadRows(b.Entry, r.base); err != nil {
+		return nil, err
+	}
+	if b.Type == "transaction" {
 		return a.transaction(ctx, r, &b)
 	}
 	out := &fhir.Bundle{Type: "batch-response"}
+	reads := &readBudget{}
 	for i := range b.Entry {
 		e := &b.Entry[i]
 		at := fmt.Sprintf("Bundle.entry[%d]", i)
@@ -85,8 +90,11 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		switch {
 		case e.Request == nil || e.Request.Method == "" || e.Request.URL == "":
 			err = fhirerr.New(fhirerr.Invalid, "required", at+".request", "the entry has no request method and url")
+		case isRead(e.Request.Method) && reads.check() != nil:
+			err = reads.check() // not run: the batch's reads have returned enough
 		default:
 			resp, err = a.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, e.headers())
+			reads.spend(e.Request.Method, resp)
 		}
 		out.Entries = append(out.Entries, batchResponseEntry(ctx, resp, err, at))
 	}

@@ -274,6 +274,7 @@ func (t *txRun) run(ctx context.Context) error {
 			return atEntry(err, e)
 		}
 	}
+	reads := &readBudget{}
 	for phase := 0; phase <= 3; phase++ {
 		for _, e := range t.entries {
 			if processingOrder(e.method) != phase {
@@ -281,6 +282,10 @@ func (t *txRun) run(ctx context.Context) error {
 			}
 			if err := t.execute(ctx, e); err != nil {
 				return atEntry(err, e)
+			}
+			reads.spend(e.method, e.resp)
+			if err := reads.check(); err != nil {
+				return atEntry(err, e) // all or nothing: the whole transaction is refused
 			}
 		}
 	}

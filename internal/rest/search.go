@@ -129,8 +129,14 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 			byType[r.Type] = append(byType[r.Type], r.ID)
 		}
 		var next []*fhir.Resource
-		// add keeps what is new, until the page is full.
-		add := func(rs []*fhir.Resource) {
+		// add keeps what is new, until the page is full. A step that
+		// returned all it was asked for may have had more (and its rows
+		// repeat a resource that refers through two parameters), so it
+		// fills the page too.
+		add := func(rs []*fhir.Resource, asked int) {
+			if len(rs) >= asked {
+				defer func() { full = true }()
+			}
 			for _, r := range rs {
 				key := r.Type + "/" + r.ID
 				switch {
@@ -145,8 +151,7 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 				}
 			}
 		}
-		// Each step asks for one more than the room left, to know whether
-		// it was cut short.
+		// Each step asks for one more than the room left.
 		room := func() int { return search.MaxIncluded - len(included) - len(next) + 1 }
 		for _, inc := range q.Includes {
 			if round > 0 && !inc.Iterate {
@@ -156,11 +161,12 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 				if full || inc.Source != "" && inc.Source != typ {
 					continue
 				}
-				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target, room())
+				asked := room()
+				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target, asked)
 				if err != nil {
 					return err
 				}
-				add(rs)
+				add(rs, asked)
 			}
 		}
 		for _, inc := range q.RevIncludes {
@@ -175,11 +181,12 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 				if source == "" {
 					source = "*"
 				}
-				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids, room())
+				asked := room()
+				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids, asked)
 				if err != nil {
 					return err
 				}
-				add(rs)
+				add(rs, asked)
 			}
 		}
 		sort.Slice(next, func(i, j int) bool { return next[i].Type+"/"+next[i].ID < next[j].Type+"/"+next[j].ID })

@@ -102,11 +102,13 @@ func orderBy(keys []sortKey) (string, []any) {
 	return strings.Join(parts, ", "), args
 }
 
-// fingerprint names the order a cursor walks (its keys and directions,
-// forwards), so that a cursor from another search order is refused rather
-// than read as a position it is not.
-func fingerprint(keys []sortKey) string {
+// fingerprint names the order a cursor walks (the type searched, the keys
+// and their directions, forwards), so that a cursor from a search of
+// another type or order is refused rather than read as a position it is
+// not.
+func fingerprint(typ string, keys []sortKey) string {
 	h := fnv.New32a()
+	fmt.Fprintf(h, "%s;", typ)
 	for _, k := range keys {
 		fmt.Fprintf(h, "%s %v %t;", k.expr, k.args, k.desc)
 	}
@@ -232,7 +234,7 @@ func (b *sqlBuilder) after(keys []sortKey, fp, cursor string) error {
 		b.add("1 = 0")
 		return nil
 	}
-	b.add("("+strings.Join(ors, " OR ")+")", args...)
+	b.add(anyOf(ors), args...)
 	return nil
 }
 

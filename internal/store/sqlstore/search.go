@@ -77,7 +77,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 			ors = append(ors, "(r.type = ? AND "+cond+")")
 			args = append(append(args, t), a...)
 		}
-		b.add("("+strings.Join(ors, " OR ")+")", args...)
+		b.add(anyOf(ors), args...)
 	}
 	if c := q.Compartment; c != nil {
 		cond := "r.id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param IN (" + placeholders(len(c.Params)) +
@@ -116,7 +116,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	if backward {
 		walk = reversed(keys)
 	}
-	fp := fingerprint(keys)
+	fp := fingerprint(q.Type, keys)
 	if cursor != "" {
 		if err := b.after(walk, fp, cursor); err != nil {
 			return nil, err
@@ -238,7 +238,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			ors = append(ors, alias+".id = ?")
 			args = append(args, p.Code)
 		}
-		return "(" + strings.Join(ors, " OR ") + ")", args, nil
+		return anyOf(ors), args, nil
 	case "_lastUpdated":
 		var ors []string
 		var args []any
@@ -247,7 +247,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			ors = append(ors, cond)
 			args = append(args, a...)
 		}
-		return "(" + strings.Join(ors, " OR ") + ")", args, nil
+		return anyOf(ors), args, nil
 	case "_has":
 		h := c.Has
 		inner := b.alias()
@@ -275,7 +275,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 				" WHERE "+inner+".type = ? AND "+inner+".deleted = ? AND "+sub+"))")
 			args = append(append(args, t.Type, t.Type, false), subArgs...)
 		}
-		cond := alias + ".id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param = ? AND (" + strings.Join(ors, " OR ") + "))"
+		cond := alias + ".id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param = ? AND " + anyOf(ors) + ")"
 		return cond, append([]any{typ, c.Param}, args...), nil
 	}
 	table, ok := tableOf[c.Type]
@@ -299,7 +299,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 		ors = append(ors, "("+cond+")")
 		args = append(args, a...)
 	}
-	cond := in + " AND (" + strings.Join(ors, " OR ") + "))"
+	cond := in + " AND " + anyOf(ors) + ")"
 	if c.Not {
 		cond = "NOT " + cond
 	}
@@ -337,11 +337,24 @@ func (b *sqlBuilder) compositeCond(c search.Clause, alias, typ string) (string, 
 		ors = append(ors, alias+".id IN (SELECT c0.res_id FROM "+strings.Join(joins, " ")+" WHERE "+strings.Join(where, " AND ")+")")
 		args = append(append(args, joinArgs...), whereArgs...)
 	}
-	return "(" + strings.Join(ors, " OR ") + ")", args, nil
+	return anyOf(ors), args, nil
 }
 
 // alias returns a fresh table alias for a nested level.
 func (b *sqlBuilder) alias() string {
 	b.aliases++
 	return "t" + strconv.Itoa(b.aliases)
+}
+
+// anyOf joins conditions with OR, parenthesised, grouped into a balanced
+// tree: SQLite refuses an expression nested more than 1,000 deep, and a flat
+// "a OR b OR ..." of 1,000 values (which the search limits allow) nests
+// that deep. Grouping keeps the depth logarithmic and the argument order.
+func anyOf(conds []string) string {
+	const flat = 16
+	if len(conds) <= flat {
+		return "(" + strings.Join(conds, " OR ") + ")"
+	}
+	mid := len(conds) / 2
+	return "(" + anyOf(conds[:mid]) + " OR " + anyOf(conds[mid:]) + ")"
 }
