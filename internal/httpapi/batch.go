@@ -15,6 +15,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // bundleRequest is the part of a batch Bundle the server reads; entry
@@ -72,10 +73,15 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		return nil, fhirerr.Invalidf("Bundle.type", "Bundle.type %q cannot be processed: send batch or transaction", b.Type)
 	case len(b.Entry) > a.opts.MaxBundleEntries:
 		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
-	case b.Type == "transaction":
+	}
+	if err := checkReadRows(b.Entry, r.base); err != nil {
+		return nil, err
+	}
+	if b.Type == "transaction" {
 		return a.transaction(ctx, r, &b)
 	}
 	out := &fhir.Bundle{Type: "batch-response"}
+	reads := &readBudget{}
 	for i := range b.Entry {
 		e := &b.Entry[i]
 		at := fmt.Sprintf("Bundle.entry[%d]", i)
@@ -84,8 +90,11 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		switch {
 		case e.Request == nil || e.Request.Method == "" || e.Request.URL == "":
 			err = fhirerr.New(fhirerr.Invalid, "required", at+".request", "the entry has no request method and url")
+		case isRead(e.Request.Method) && reads.check() != nil:
+			err = reads.check() // not run: the batch's reads have returned enough
 		default:
 			resp, err = a.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, e.headers())
+			reads.spend(e.Request.Method, resp)
 		}
 		out.Entries = append(out.Entries, batchResponseEntry(ctx, resp, err, at))
 	}
@@ -110,9 +119,13 @@ func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL str
 func (a *API) entryRequest(outer *request, svc *rest.Service, method, rawURL string, resource json.RawMessage, headers map[string]string) (*request, handler, error) {
 	u, err := url.Parse(strings.TrimPrefix(rawURL, outer.base+"/"))
 	if err != nil || u.IsAbs() {
-		return nil, nil, fhirerr.Invalidf("", "request.url %q is not a URL relative to this server's base", rawURL)
+		return nil, nil, fhirerr.Invalidf("request.url", "request.url %q is not a URL relative to this server's base", rawURL)
 	}
-	req := &request{method: strings.ToUpper(method), query: u.Query(), header: http.Header{}, base: outer.base,
+	query, err := search.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, relocate(err, "request.url")
+	}
+	req := &request{method: strings.ToUpper(method), query: query, header: http.Header{}, base: outer.base,
 		url: outer.base + "/" + strings.TrimPrefix(rawURL, outer.base+"/"), svc: svc}
 	for k, v := range headers {
 		if v != "" {
@@ -194,8 +207,11 @@ func batchResponseEntry(ctx context.Context, resp *response, err error, at strin
 		}
 		issues := append([]fhirerr.Issue(nil), fe.Issues...)
 		for i := range issues {
-			if issues[i].Expression == "" {
+			switch x := issues[i].Expression; {
+			case x == "":
 				issues[i].Expression = at
+			case x == "request" || strings.HasPrefix(x, "request."): // relative to the entry
+				issues[i].Expression = at + "." + x
 			}
 		}
 		status := statusOf[fe.Kind]

@@ -13,7 +13,11 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
+
+// queryKey holds the request's parsed query parameters in the gin context.
+const queryKey = "sharedcare.query"
 
 // request is a FHIR request with its path already taken apart. Handlers see
 // only this, never gin, so transactions can feed them entries later.
@@ -99,13 +103,21 @@ func (a *API) match(segments []string, req *request) (*route, error) {
 
 // fhir serves everything below the FHIR base.
 func (a *API) fhir(c *gin.Context) {
-	ct, err := responseType(c.Request)
+	// The query is read once, strictly: a parameter that cannot be read
+	// fails the request rather than vanish from it (search.ParseQuery).
+	query, err := search.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		a.writeError(c, err)
+		return
+	}
+	c.Set(queryKey, query)
+	ct, err := responseType(c.Request, query)
 	if err != nil {
 		a.writeError(c, err)
 		return
 	}
 	c.Set(contentTypeKey, ct)
-	resp, err := a.serve(c)
+	resp, err := a.serve(c, query)
 	if err != nil {
 		a.writeError(c, err)
 		return
@@ -120,14 +132,14 @@ func (a *API) fhir(c *gin.Context) {
 	a.writeJSON(c, resp.status, resp.body)
 }
 
-func (a *API) serve(c *gin.Context) (*response, error) {
+func (a *API) serve(c *gin.Context, query url.Values) (*response, error) {
 	base, err := a.origin.baseURL(c.Request)
 	if err != nil {
 		return nil, err
 	}
 	req := &request{
 		method: c.Request.Method,
-		query:  c.Request.URL.Query(),
+		query:  query,
 		header: c.Request.Header,
 		base:   base,
 		svc:    a.opts.Service,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 )
 
@@ -104,7 +105,10 @@ func withParam(rawURL, name, value string) string {
 	if err != nil {
 		return rawURL
 	}
-	q := u.Query()
+	q, err := search.ParseQuery(u.RawQuery)
+	if err != nil {
+		return rawURL
+	}
 	q.Set(name, value)
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -113,10 +117,13 @@ func withParam(rawURL, name, value string) string {
 // withoutParam returns rawURL without one query parameter.
 func withoutParam(rawURL, name string) string {
 	u, err := url.Parse(rawURL)
-	if err != nil || !u.Query().Has(name) {
+	if err != nil {
 		return rawURL
 	}
-	q := u.Query()
+	q, err := search.ParseQuery(u.RawQuery)
+	if err != nil || !q.Has(name) {
+		return rawURL
+	}
 	q.Del(name)
 	u.RawQuery = q.Encode()
 	return u.String()

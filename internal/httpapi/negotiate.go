@@ -3,6 +3,7 @@ package httpapi
 import (
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
@@ -21,8 +22,8 @@ var jsonTypes = map[string]bool{fhirJSON: true, plainJSON: true, "application/js
 // responseType picks the Content-Type of the response from _format and
 // Accept, or fails with 406 when the client accepts only something else
 // (such as XML). Clients that ask for plain application/json get it.
-func responseType(r *http.Request) (string, error) {
-	if f := strings.ReplaceAll(r.URL.Query().Get("_format"), " ", "+"); f != "" { // an unescaped + arrives as a space
+func responseType(r *http.Request, query url.Values) (string, error) {
+	if f := strings.ReplaceAll(query.Get("_format"), " ", "+"); f != "" { // an unescaped + arrives as a space
 		mt := strings.ToLower(strings.TrimSpace(strings.Split(f, ";")[0]))
 		if !jsonTypes[mt] {
 			return "", fhirerr.New(fhirerr.NotAcceptable, "not-supported", "",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,7 +58,7 @@ func (a *API) writeJSON(c *gin.Context, status int, body []byte) {
 	if ct == "" {
 		ct = fhirJSON
 	}
-	if c.Query("_pretty") == "true" {
+	if q, _ := c.Get(queryKey); q != nil && q.(url.Values).Get("_pretty") == "true" {
 		var buf bytes.Buffer
 		if json.Indent(&buf, body, "", "  ") == nil {
 			body = buf.Bytes()

@@ -35,9 +35,9 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	}
 	self := r.url
 	if r.method == http.MethodPost { // _search: the form adds to the query string
-		form, err := url.ParseQuery(string(r.body))
+		form, err := search.ParseQuery(string(r.body))
 		if err != nil {
-			return nil, fhirerr.Invalidf("", "the _search body is not a form: %v", err)
+			return nil, err
 		}
 		for k, v := range form {
 			values[k] = append(values[k], v...)
@@ -90,10 +90,16 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 				Search: &fhir.EntrySearch{Mode: group.mode}})
 		}
 	}
+	var notes []fhirerr.Issue // one outcome entry says everything the client should know
 	if len(q.Ignored) > 0 {
-		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(fhirerr.Issue{Severity: "warning", Code: "not-supported",
-			Diagnostics: "ignored unknown or unsupported search parameters: " + strings.Join(q.Ignored, ", ")}),
-			Search: &fhir.EntrySearch{Mode: "outcome"}})
+		notes = append(notes, fhirerr.Issue{Severity: "warning", Code: "not-supported",
+			Diagnostics: "ignored unknown or unsupported search parameters: " + strings.Join(q.Ignored, ", ")})
+	}
+	for _, w := range page.Warnings {
+		notes = append(notes, fhirerr.Issue{Severity: "warning", Code: "too-costly", Diagnostics: w})
+	}
+	if len(notes) > 0 {
+		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(notes...), Search: &fhir.EntrySearch{Mode: "outcome"}})
 	}
 	body, err := b.MarshalJSON()
 	if err != nil {

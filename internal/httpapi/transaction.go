@@ -14,6 +14,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // A transaction (http.html#transaction) is all or nothing: every entry runs
@@ -141,6 +142,14 @@ func (e *txEntry) plan(be *bundleEntry, base string) error {
 		return fhirerr.Invalidf("request.url", "request.url %q is not a URL relative to this server's base", be.Request.URL)
 	}
 	e.query = u.RawQuery
+	// Criteria are read strictly here, before anything runs: one that could
+	// not be read would otherwise widen a conditional write's match.
+	if _, err := search.ParseQuery(e.query); err != nil {
+		return relocate(err, "request.url")
+	}
+	if _, err := search.ParseQuery(be.Request.IfNoneExist); err != nil {
+		return relocate(err, "request.ifNoneExist")
+	}
 	segments := strings.Split(strings.Trim(u.Path, "/"), "/")
 	e.typ = segments[0]
 	switch e.method {
@@ -265,6 +274,7 @@ func (t *txRun) run(ctx context.Context) error {
 			return atEntry(err, e)
 		}
 	}
+	reads := &readBudget{}
 	for phase := 0; phase <= 3; phase++ {
 		for _, e := range t.entries {
 			if processingOrder(e.method) != phase {
@@ -272,6 +282,10 @@ func (t *txRun) run(ctx context.Context) error {
 			}
 			if err := t.execute(ctx, e); err != nil {
 				return atEntry(err, e)
+			}
+			reads.spend(e.method, e.resp)
+			if err := reads.check(); err != nil {
+				return atEntry(err, e) // all or nothing: the whole transaction is refused
 			}
 		}
 	}
@@ -359,9 +373,9 @@ func (t *txRun) substitute(ctx context.Context, query string, before func(*txEnt
 	if query == "" {
 		return "", nil
 	}
-	values, err := url.ParseQuery(query)
+	values, err := search.ParseQuery(query)
 	if err != nil {
-		return "", fhirerr.Invalidf("request", "%q is not a query string: %v", query, err)
+		return "", relocate(err, "request")
 	}
 	changed := false
 	for k, vs := range values {
@@ -487,14 +501,20 @@ func (t *txRun) rewriteString(ctx context.Context, path, key, value string) (str
 // Patient?identifier=sys|1: to an entry with the same conditional criteria,
 // else to the one resource the search matches.
 func (t *txRun) conditionalReference(ctx context.Context, path, typ, criteria string) (string, error) {
+	if _, err := search.ParseQuery(criteria); err != nil {
+		return "", relocate(err, path)
+	}
 	criteria, err := t.substitute(ctx, criteria, nil)
 	if err != nil {
 		return "", err
 	}
-	want, _ := url.ParseQuery(criteria)
+	want, err := search.ParseQuery(criteria)
+	if err != nil {
+		return "", relocate(err, path)
+	}
 	for _, e := range t.entries {
 		if e.criteria != "" && e.typ == typ && e.id != "" && e.method != http.MethodDelete {
-			if have, _ := url.ParseQuery(e.criteria); have.Encode() == want.Encode() {
+			if have, err := search.ParseQuery(e.criteria); err == nil && have.Encode() == want.Encode() {
 				return e.target(), nil
 			}
 		}

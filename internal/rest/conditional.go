@@ -2,12 +2,12 @@ package rest
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 )
 
@@ -30,9 +30,9 @@ func (s *Service) Match(ctx context.Context, typ, criteria string) ([]*fhir.Reso
 // in messages ("If-None-Exist", "the conditional URL").
 func (s *Service) match(ctx context.Context, tx store.Store, typ, criteria, what string) ([]*fhir.Resource, error) {
 	criteria = strings.TrimPrefix(strings.TrimPrefix(criteria, typ), "?")
-	values, err := url.ParseQuery(criteria)
+	values, err := search.ParseQuery(criteria)
 	if err != nil {
-		return nil, fhirerr.Invalidf("", "%s %q is not a query string: %v", what, criteria, err)
+		return nil, fhirerr.Invalidf("", "%s: %v", what, err)
 	}
 	for _, k := range resultParams {
 		values.Del(k) // paging, sorting and includes mean nothing here

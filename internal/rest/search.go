@@ -56,7 +56,7 @@ func (s *Service) search(ctx context.Context, typ string, values url.Values, str
 	if err != nil {
 		return nil, nil, err
 	}
-	if page.Included, err = s.include(ctx, q, page.Resources); err != nil {
+	if err := s.include(ctx, q, page); err != nil {
 		return nil, nil, err
 	}
 	return q, page, nil
@@ -87,6 +87,10 @@ func (s *Service) query(ctx context.Context, typ string, values url.Values, stri
 			}
 		}
 	}
+	if err := q.CheckCost(); err != nil {
+		return nil, err
+	}
+	q.MaxBytes = search.MaxPageBytes
 	// References to this server given as absolute URLs match local targets.
 	base := baseOf(ctx)
 	for i := range q.Clauses {
@@ -103,44 +107,66 @@ func (s *Service) query(ctx context.Context, typ string, values url.Values, stri
 const maxIncludeRounds = 4
 
 // include follows q's _include and _revinclude from the matches (and, for
-// :iterate, from what they brought in), each resource once.
-func (s *Service) include(ctx context.Context, q *search.Query, matches []*fhir.Resource) ([]*fhir.Resource, error) {
+// :iterate, from what they brought in), each resource once. It stops at
+// search.MaxIncluded resources, or when their bodies would take the page
+// past search.MaxPageBytes, and then says so in the page's warnings.
+func (s *Service) include(ctx context.Context, q *search.Query, page *store.SearchPage) error {
 	if len(q.Includes)+len(q.RevIncludes) == 0 {
-		return nil, nil
+		return nil
 	}
 	seen := map[string]bool{}
-	for _, r := range matches {
+	bytes := 0
+	for _, r := range page.Resources {
 		seen[r.Type+"/"+r.ID] = true
+		bytes += len(r.Body)
 	}
 	var included []*fhir.Resource
-	frontier := matches
-	for round := 0; round < maxIncludeRounds && len(frontier) > 0; round++ {
+	full := false
+	frontier := page.Resources
+	for round := 0; round < maxIncludeRounds && len(frontier) > 0 && !full; round++ {
 		byType := map[string][]string{}
 		for _, r := range frontier {
 			byType[r.Type] = append(byType[r.Type], r.ID)
 		}
 		var next []*fhir.Resource
-		add := func(rs []*fhir.Resource) {
+		// add keeps what is new, until the page is full. A step that
+		// returned all it was asked for may have had more (and its rows
+		// repeat a resource that refers through two parameters), so it
+		// fills the page too.
+		add := func(rs []*fhir.Resource, asked int) {
+			if len(rs) >= asked {
+				defer func() { full = true }()
+			}
 			for _, r := range rs {
-				if key := r.Type + "/" + r.ID; !seen[key] {
+				key := r.Type + "/" + r.ID
+				switch {
+				case seen[key]:
+				case len(included)+len(next) >= search.MaxIncluded, bytes+len(r.Body) > search.MaxPageBytes:
+					full = true
+					return
+				default:
 					seen[key] = true
+					bytes += len(r.Body)
 					next = append(next, r)
 				}
 			}
 		}
+		// Each step asks for one more than the room left.
+		room := func() int { return search.MaxIncluded - len(included) - len(next) + 1 }
 		for _, inc := range q.Includes {
 			if round > 0 && !inc.Iterate {
 				continue
 			}
 			for typ, ids := range byType {
-				if inc.Source != "" && inc.Source != typ {
+				if full || inc.Source != "" && inc.Source != typ {
 					continue
 				}
-				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target)
+				asked := room()
+				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target, asked)
 				if err != nil {
-					return nil, err
+					return err
 				}
-				add(rs)
+				add(rs, asked)
 			}
 		}
 		for _, inc := range q.RevIncludes {
@@ -148,25 +174,32 @@ func (s *Service) include(ctx context.Context, q *search.Query, matches []*fhir.
 				continue
 			}
 			for typ, ids := range byType {
-				if inc.Target != "" && inc.Target != typ {
+				if full || inc.Target != "" && inc.Target != typ {
 					continue
 				}
 				source := inc.Source
 				if source == "" {
 					source = "*"
 				}
-				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids)
+				asked := room()
+				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids, asked)
 				if err != nil {
-					return nil, err
+					return err
 				}
-				add(rs)
+				add(rs, asked)
 			}
 		}
 		sort.Slice(next, func(i, j int) bool { return next[i].Type+"/"+next[i].ID < next[j].Type+"/"+next[j].ID })
 		included = append(included, next...)
 		frontier = next
 	}
-	return included, nil
+	page.Included = included
+	if full {
+		page.Warnings = append(page.Warnings, fmt.Sprintf("_include and _revinclude were cut short at %d resources: "+
+			"a page includes at most %d resources (the limit MaxIncluded) and %d bytes (the limit MaxPageBytes); "+
+			"ask for fewer matches per page (_count) to get all of them", len(included), search.MaxIncluded, search.MaxPageBytes))
+	}
+	return nil
 }
 
 // Reindex rebuilds the search index of every current resource from its

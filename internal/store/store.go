@@ -50,13 +50,13 @@ type Store interface {
 
 	// Referenced returns the current resources that resources of fromType
 	// with the given ids refer to through param ("*": any reference
-	// parameter), limited to targetType when it is not "".
-	Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string) ([]*fhir.Resource, error)
+	// parameter), limited to targetType when it is not "", at most limit.
+	Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int) ([]*fhir.Resource, error)
 
 	// Referencing returns the current resources of typ (any type when "*")
 	// whose param ("*": any reference parameter) refers to one of the
-	// targets of targetType.
-	Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string) ([]*fhir.Resource, error)
+	// targets of targetType, at most limit.
+	Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int) ([]*fhir.Resource, error)
 
 	// Search returns one page of the current, undeleted resources matching q.
 	// It counts all matches when q.Total is "accurate" or "estimate", and
@@ -108,6 +108,7 @@ type SearchPage struct {
 	Next      string           // cursor of the next page; "" on the last page
 	Prev      string           // cursor of the previous page; "" on the first
 	Included  []*fhir.Resource // _include and _revinclude results (filled in by the caller)
+	Warnings  []string         // for the searchset's outcome entry, such as includes cut short (filled in by the caller)
 }
 
 // HistoryPage is one page of history.

@@ -11,6 +11,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/workflow/handover"
 	"github.com/sharedcare/sharedcare/internal/workflow/questionnaire"
 	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
@@ -39,7 +40,7 @@ type resolver struct{ r Records }
 
 func (rv resolver) Resolve(ctx context.Context, ref string) (map[string]any, bool, error) {
 	if typ, criteria, ok := strings.Cut(ref, "?"); ok && !strings.Contains(typ, ":") {
-		values, err := url.ParseQuery(criteria)
+		values, err := search.ParseQuery(criteria)
 		if err != nil {
 			return nil, false, nil
 		}

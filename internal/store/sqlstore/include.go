@@ -9,12 +9,8 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhir"
 )
 
-// maxIncluded bounds what one _include or _revinclude step may add, so a
-// hub resource (an organisation every Task refers to) cannot blow up a page.
-const maxIncluded = 1000
-
 // Referenced implements _include: follow the index's reference rows forwards.
-func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string) ([]*fhir.Resource, error) {
+func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int) ([]*fhir.Resource, error) {
 	if len(fromIDs) == 0 {
 		return nil, nil
 	}
@@ -31,11 +27,11 @@ func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []strin
 		q += " AND i.target_type = ?"
 		args = append(args, targetType)
 	}
-	return s.resources(ctx, "sqlstore.Referenced", q+" LIMIT ?", append(args, maxIncluded))
+	return s.resources(ctx, "sqlstore.Referenced", q+" LIMIT ?", append(args, limit))
 }
 
 // Referencing implements _revinclude: follow the reference rows backwards.
-func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string) ([]*fhir.Resource, error) {
+func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int) ([]*fhir.Resource, error) {
 	if len(targetIDs) == 0 {
 		return nil, nil
 	}
@@ -52,7 +48,7 @@ func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, 
 		q += " AND i.param = ?"
 		args = append(args, param)
 	}
-	return s.resources(ctx, "sqlstore.Referencing", q+" LIMIT ?", append(args, maxIncluded))
+	return s.resources(ctx, "sqlstore.Referencing", q+" LIMIT ?", append(args, limit))
 }
 
 // resources runs a query selecting type, id, version, last_updated, body.

@@ -1,10 +1,14 @@
 package sqlstore
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -98,11 +102,27 @@ func orderBy(keys []sortKey) (string, []any) {
 	return strings.Join(parts, ", "), args
 }
 
-// cursorOf encodes the sort-key values of the last row of a page. Each value
-// is typed and base64url-encoded, so any string (or NULL) survives.
-func cursorOf(vals []any) string {
-	parts := make([]string, len(vals))
+// fingerprint names the order a cursor walks (the type searched, the keys
+// and their directions, forwards), so that a cursor from a search of
+// another type or order is refused rather than read as a position it is
+// not.
+func fingerprint(typ string, keys []sortKey) string {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s;", typ)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s %v %t;", k.expr, k.args, k.desc)
+	}
+	return strconv.FormatUint(uint64(h.Sum32()), 36)
+}
+
+// cursorOf encodes the sort-key values of the last row of a page, after the
+// order's fingerprint. Each value is typed and base64url-encoded, so any
+// string (or NULL) survives.
+func cursorOf(fp string, vals []any) string {
+	parts := make([]string, len(vals)+1)
+	parts[0] = "k" + fp
 	for i, v := range vals {
+		i := i + 1
 		switch v := v.(type) {
 		case nil:
 			parts[i] = "n"
@@ -119,12 +139,17 @@ func cursorOf(vals []any) string {
 	return strings.Join(parts, ".")
 }
 
-func parseCursor(keys []sortKey, cursor string) ([]any, error) {
-	bad := fhirerr.Invalidf("", "_cursor %q does not belong to this search", cursor)
+// parseCursor reads a cursor for keys, refusing anything cursorOf did not
+// make for the order fp: a tampered cursor is a 400, never a value the
+// database chokes on (broken UTF-8, NUL and NaN are what PostgreSQL and
+// SQLite would treat differently, or fail on).
+func parseCursor(keys []sortKey, fp, cursor string) ([]any, error) {
+	bad := fhirerr.Invalidf("", "_cursor %s does not belong to this search: follow the next or previous link as given", quoteCursor(cursor))
 	parts := strings.Split(cursor, ".")
-	if len(parts) != len(keys) {
+	if len(parts) != len(keys)+1 || parts[0] != "k"+fp {
 		return nil, bad
 	}
+	parts = parts[1:]
 	vals := make([]any, len(keys))
 	for i, p := range parts {
 		if p == "" || (p[0] != 'n' && p[0] != keys[i].kind) {
@@ -139,11 +164,21 @@ func parseCursor(keys []sortKey, cursor string) ([]any, error) {
 		case 'i':
 			vals[i], err = strconv.ParseInt(p[1:], 10, 64)
 		case 'f':
-			vals[i], err = strconv.ParseFloat(p[1:], 64)
+			var f float64
+			f, err = strconv.ParseFloat(p[1:], 64)
+			if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+				return nil, bad
+			}
+			vals[i] = f
 		case 's':
 			var b []byte
 			b, err = base64.RawURLEncoding.DecodeString(p[1:])
+			if err == nil && (!utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0) {
+				return nil, bad
+			}
 			vals[i] = string(b)
+		default:
+			return nil, bad
 		}
 		if err != nil {
 			return nil, bad
@@ -155,8 +190,8 @@ func parseCursor(keys []sortKey, cursor string) ([]any, error) {
 // after restricts the query to rows after the cursor in the sort order:
 // (k1 after v1) OR (k1 = v1 AND k2 after v2) OR ..., with NULLs placed last
 // (or first, for a backward walk).
-func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
-	vals, err := parseCursor(keys, cursor)
+func (b *sqlBuilder) after(keys []sortKey, fp, cursor string) error {
+	vals, err := parseCursor(keys, fp, cursor)
 	if err != nil {
 		return err
 	}
@@ -199,7 +234,7 @@ func (b *sqlBuilder) after(keys []sortKey, cursor string) error {
 		b.add("1 = 0")
 		return nil
 	}
-	b.add("("+strings.Join(ors, " OR ")+")", args...)
+	b.add(anyOf(ors), args...)
 	return nil
 }
 
@@ -242,4 +277,12 @@ func normalise(keys []sortKey, vals []any) []any {
 		}
 	}
 	return out
+}
+
+// quoteCursor renders a cursor for a message: quoted, and cut short.
+func quoteCursor(c string) string {
+	if len(c) > 60 {
+		return strconv.QuoteToASCII(c[:60]) + "…"
+	}
+	return strconv.QuoteToASCII(c)
 }

@@ -77,7 +77,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 			ors = append(ors, "(r.type = ? AND "+cond+")")
 			args = append(append(args, t), a...)
 		}
-		b.add("("+strings.Join(ors, " OR ")+")", args...)
+		b.add(anyOf(ors), args...)
 	}
 	if c := q.Compartment; c != nil {
 		cond := "r.id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param IN (" + placeholders(len(c.Params)) +
@@ -116,8 +116,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	if backward {
 		walk = reversed(keys)
 	}
+	fp := fingerprint(q.Type, keys)
 	if cursor != "" {
-		if err := b.after(walk, cursor); err != nil {
+		if err := b.after(walk, fp, cursor); err != nil {
 			return nil, err
 		}
 	}
@@ -139,6 +140,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	defer rows.Close()
 	var vals [][]any // sort values of each row on the page
 	more := false    // a row beyond the page exists in the walking direction
+	size := 0        // bytes of the bodies on the page
 	for rows.Next() {
 		r := &fhir.Resource{}
 		var lastUpdated int64
@@ -150,10 +152,12 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlstore.Search: %w", err)
 		}
-		if len(page.Resources) == q.Count {
+		if len(page.Resources) == q.Count ||
+			q.MaxBytes > 0 && len(page.Resources) > 0 && size+len(r.Body) > q.MaxBytes { // the page ends early
 			more = true
 			break
 		}
+		size += len(r.Body)
 		r.LastUpdated = time.UnixMicro(lastUpdated).UTC()
 		page.Resources = append(page.Resources, r)
 		vals = append(vals, normalise(keys, v))
@@ -167,10 +171,10 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage,
 	}
 	if n := len(vals); n > 0 {
 		if more || backward { // after a previous page, its successor still exists
-			page.Next = cursorOf(vals[n-1])
+			page.Next = cursorOf(fp, vals[n-1])
 		}
 		if (backward && more) || (!backward && cursor != "") {
-			page.Prev = "<" + cursorOf(vals[0])
+			page.Prev = "<" + cursorOf(fp, vals[0])
 		}
 	}
 	if page.Total < 0 && firstPage && page.Next == "" && q.Total != "none" {
@@ -216,6 +220,16 @@ func (b *sqlBuilder) clause(c search.Clause) error {
 // cond is the condition a clause puts on resources of type typ under alias.
 // Chains and _has nest: each level selects ids from its own alias.
 func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, error) {
+	if c.Type == "_id" || c.Type == "_lastUpdated" {
+		switch {
+		case c.Missing != nil && *c.Missing: // every resource has both
+			return "1 = 0", nil, nil
+		case c.Missing != nil:
+			return "1 = 1", nil, nil
+		case len(c.Preds) == 0: // search never sends one; "()" would be an SQL error
+			return "", nil, fhirerr.Invalidf("", "search parameter %s has no value to search for", c.Param)
+		}
+	}
 	switch c.Type {
 	case "_id":
 		var ors []string
@@ -224,7 +238,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			ors = append(ors, alias+".id = ?")
 			args = append(args, p.Code)
 		}
-		return "(" + strings.Join(ors, " OR ") + ")", args, nil
+		return anyOf(ors), args, nil
 	case "_lastUpdated":
 		var ors []string
 		var args []any
@@ -233,7 +247,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			ors = append(ors, cond)
 			args = append(args, a...)
 		}
-		return "(" + strings.Join(ors, " OR ") + ")", args, nil
+		return anyOf(ors), args, nil
 	case "_has":
 		h := c.Has
 		inner := b.alias()
@@ -261,7 +275,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 				" WHERE "+inner+".type = ? AND "+inner+".deleted = ? AND "+sub+"))")
 			args = append(append(args, t.Type, t.Type, false), subArgs...)
 		}
-		cond := alias + ".id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param = ? AND (" + strings.Join(ors, " OR ") + "))"
+		cond := alias + ".id IN (SELECT i.res_id FROM idx_reference i WHERE i.res_type = ? AND i.param = ? AND " + anyOf(ors) + ")"
 		return cond, append([]any{typ, c.Param}, args...), nil
 	}
 	table, ok := tableOf[c.Type]
@@ -285,7 +299,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 		ors = append(ors, "("+cond+")")
 		args = append(args, a...)
 	}
-	cond := in + " AND (" + strings.Join(ors, " OR ") + "))"
+	cond := in + " AND " + anyOf(ors) + ")"
 	if c.Not {
 		cond = "NOT " + cond
 	}
@@ -323,11 +337,24 @@ func (b *sqlBuilder) compositeCond(c search.Clause, alias, typ string) (string, 
 		ors = append(ors, alias+".id IN (SELECT c0.res_id FROM "+strings.Join(joins, " ")+" WHERE "+strings.Join(where, " AND ")+")")
 		args = append(append(args, joinArgs...), whereArgs...)
 	}
-	return "(" + strings.Join(ors, " OR ") + ")", args, nil
+	return anyOf(ors), args, nil
 }
 
 // alias returns a fresh table alias for a nested level.
 func (b *sqlBuilder) alias() string {
 	b.aliases++
 	return "t" + strconv.Itoa(b.aliases)
+}
+
+// anyOf joins conditions with OR, parenthesised, grouped into a balanced
+// tree: SQLite refuses an expression nested more than 1,000 deep, and a flat
+// "a OR b OR ..." of 1,000 values (which the search limits allow) nests
+// that deep. Grouping keeps the depth logarithmic and the argument order.
+func anyOf(conds []string) string {
+	const flat = 16
+	if len(conds) <= flat {
+		return "(" + strings.Join(conds, " OR ") + ")"
+	}
+	mid := len(conds) / 2
+	return "(" + anyOf(conds[:mid]) + " OR " + anyOf(conds[mid:]) + ")"
 }

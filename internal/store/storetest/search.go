@@ -2,7 +2,7 @@ package storetest
 
 import (
 	"context"
-	"net/url"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -233,7 +233,7 @@ func writeIndexed(t *testing.T, s store.Store, ps *search.Params, body string, v
 
 func parse(t *testing.T, ps *search.Params, typ, query string) *search.Query {
 	t.Helper()
-	values, err := url.ParseQuery(query)
+	values, err := search.ParseQuery(query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,4 +268,55 @@ func sameIDs(a, b []string) bool {
 	sort.Strings(a)
 	sort.Strings(b)
 	return strings.Join(a, ",") == strings.Join(b, ",")
+}
+
+// testSearchPageBytes: a page whose bodies would pass q.MaxBytes ends early
+// with a next cursor, keeps at least one match, and the pages together
+// still hold every match once.
+func testSearchPageBytes(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ps, err := search.LoadParams(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 0; i < 7; i++ {
+		id := fmt.Sprintf("p%d", i)
+		want = append(want, id)
+		// Bodies of growing size: 100, 200, ... bytes of name.
+		writeIndexed(t, s, ps, `{"resourceType":"Patient","id":"`+id+`","name":[{"family":"`+strings.Repeat("x", 100*(i+1))+`"}]}`, 1, t0)
+	}
+	var got []string
+	q := parse(t, ps, "Patient", "_count=5")
+	q.MaxBytes = 500
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page, err := s.Search(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := 0
+		for _, r := range page.Resources {
+			got = append(got, r.ID)
+			size += len(r.Body)
+		}
+		if len(page.Resources) == 0 {
+			t.Fatalf("page %d is empty", pages)
+		}
+		if len(page.Resources) > 1 && size > q.MaxBytes {
+			t.Errorf("page %d holds %d bytes in %d resources; MaxBytes is %d", pages, size, len(page.Resources), q.MaxBytes)
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ids over all pages (-want +got):\n%s", diff)
+	}
+	if len(got) == 7 && q.Cursor == "" {
+		t.Error("everything came on one page: MaxBytes was not applied")
+	}
 }
