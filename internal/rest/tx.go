@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"errors"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
@@ -17,22 +16,15 @@ type Unresolved struct {
 
 // InTx runs fn with a Service bound to one store transaction: every
 // interaction fn carries out commits together or not at all. A lost race with
-// another writer reruns fn from the start, so fn must not keep state from an
-// earlier attempt.
+// another writer (a version conflict, a deadlock, a serialization failure)
+// reruns fn from the start, so fn must not keep state from an earlier attempt.
 func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.store.InTx(ctx, func(st store.Store) error {
-			return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
-		})
-		if !errors.Is(err, store.ErrVersionConflict) {
-			return err
-		}
-	}
-	return fhirerr.Wrap(fhirerr.Conflict, "conflict", err, "resources in this transaction are being changed by others; try again")
+	return attempt(ctx, s.store, "a resource in this transaction", func(st store.Store) error {
+		return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
+	})
 }
 
 // DeferReferenceChecks makes a transaction-bound Service collect local
