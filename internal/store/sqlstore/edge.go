@@ -79,7 +79,7 @@ func classify(ctx context.Context, err error) error {
 		case code == "57014": // query_canceled: statement_timeout or our cancel request at the deadline
 			return timedOut(err)
 		case strings.HasPrefix(code, "08"), // connection exceptions
-			strings.HasPrefix(code, "53"), // insufficient resources, too_many_connections
+			strings.HasPrefix(code, "53"),                     // insufficient resources, too_many_connections
 			code == "57P01", code == "57P02", code == "57P03": // admin/crash shutdown, cannot connect now
 			return unavailable(err)
 		}
