@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string) error {
 
 // openStore connects and migrates.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
-	st, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	st, err := sqlstore.OpenWith(ctx, cfg.DatabaseURL, sqlstore.Options{MaxOpenConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}
@@ -148,13 +148,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Logger:           log,
 		Version:          version,
 		Ready:            st.Ping,
+		RequestTimeout:   cfg.RequestTimeout,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      writeTimeout(cfg.RequestTimeout),
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
@@ -182,6 +183,15 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// writeTimeout is the http.Server's WriteTimeout for a request deadline. It
+// runs from the end of the request headers to the end of the response, so it
+// must outlast the deadline (body read and handler) plus the time to render
+// and send the answer: otherwise the server cuts the connection first and
+// the client never hears the 503 that the deadline produces.
+func writeTimeout(requestTimeout time.Duration) time.Duration {
+	return max(60*time.Second, requestTimeout+30*time.Second)
 }
 
 // reindex rebuilds every resource's search index, for after search

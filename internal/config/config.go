@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the server's configuration.
@@ -34,6 +35,11 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-* headers count:
 	// SHAREDCARE_TRUSTED_PROXIES.
 	TrustedProxies []netip.Prefix
+	// RequestTimeout is every request's deadline, database work included:
+	// SHAREDCARE_REQUEST_TIMEOUT.
+	RequestTimeout time.Duration
+	// DBMaxConns bounds the PostgreSQL connection pool: SHAREDCARE_DB_MAX_CONNS.
+	DBMaxConns int
 }
 
 // Variable describes one setting, for --help and the README.
@@ -53,6 +59,8 @@ var Variables = []Variable{
 	{"SHAREDCARE_UNACKNOWLEDGED_DAYS", "unacknowledged-days", "14", "days a handed-over Task may stay requested before Task/$overdue lists it as unacknowledged"},
 	{"SHAREDCARE_ALLOWED_HOSTS", "allowed-hosts", "localhost,127.0.0.1,::1", "comma-separated Host header values (host, host:port, *.domain, or * for any) links may be built from when SHAREDCARE_BASE_URL is unset; other hosts get 400"},
 	{"SHAREDCARE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto/-Host/-For are believed (default: none)"},
+	{"SHAREDCARE_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of every request, database work included (past it: 503 with Retry-After, the transaction rolled back); 1s to 10m"},
+	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -99,6 +107,16 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_UNACKNOWLEDGED_DAYS=%q: want a whole number of days, at least 1", *values["SHAREDCARE_UNACKNOWLEDGED_DAYS"]))
 	}
 	c.UnacknowledgedDays = days
+	timeout, err := time.ParseDuration(*values["SHAREDCARE_REQUEST_TIMEOUT"])
+	if err != nil || timeout < time.Second || timeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_REQUEST_TIMEOUT=%q: want a duration from 1s to 10m, e.g. 30s", *values["SHAREDCARE_REQUEST_TIMEOUT"]))
+	}
+	c.RequestTimeout = timeout
+	conns, err := strconv.Atoi(*values["SHAREDCARE_DB_MAX_CONNS"])
+	if err != nil || conns < 2 || conns > 1000 {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_DB_MAX_CONNS=%q: want a whole number from 2 to 1000", *values["SHAREDCARE_DB_MAX_CONNS"]))
+	}
+	c.DBMaxConns = conns
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -194,5 +212,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("unacknowledged_days", c.UnacknowledgedDays),
 		slog.Any("allowed_hosts", c.AllowedHosts),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Duration("request_timeout", c.RequestTimeout),
+		slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -21,20 +22,21 @@ func TestLoad(t *testing.T) {
 		want    *Config
 		wantErr string
 	}{
-		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly}},
+		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
 		{name: "environment", env: map[string]string{"SHAREDCARE_DATABASE_URL": "postgres://u:p@db:5432/x", "SHAREDCARE_ADDR": "127.0.0.1:9000",
 			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug", "SHAREDCARE_MAX_BUNDLE_ENTRIES": "50",
-			"SHAREDCARE_HNA_THRESHOLD": "7", "SHAREDCARE_UNACKNOWLEDGED_DAYS": "10"},
+			"SHAREDCARE_HNA_THRESHOLD": "7", "SHAREDCARE_UNACKNOWLEDGED_DAYS": "10", "SHAREDCARE_REQUEST_TIMEOUT": "1m30s", "SHAREDCARE_DB_MAX_CONNS": "10"},
 			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, MaxEntries: 50, LogLevel: slog.LevelDebug,
-				HNAThreshold: 7, UnacknowledgedDays: 10, AllowedHosts: localOnly}},
+				HNAThreshold: 7, UnacknowledgedDays: 10, AllowedHosts: localOnly, RequestTimeout: 90 * time.Second, DBMaxConns: 10}},
 		{name: "hosts and proxies", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " fhir.example.org, *.trust.nhs.uk:8443,", "SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,::ffff:172.16.0.1, fd00::/8"},
 			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14,
+				RequestTimeout: 30 * time.Second, DBMaxConns: 32,
 				AllowedHosts:   []string{"fhir.example.org", "*.trust.nhs.uk:8443"},
 				TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("172.16.0.1/32"), netip.MustParsePrefix("fd00::/8")}}},
 		{name: "bad proxy", env: map[string]string{"SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: "proxy.local"},
 		{name: "no hosts", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " , "}, wantErr: "SHAREDCARE_ALLOWED_HOSTS"},
 		{name: "flag beats environment", args: []string{"-addr", ":7000"}, env: map[string]string{"SHAREDCARE_ADDR": ":9000"},
-			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly}},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
 		{name: "bad database", env: map[string]string{"SHAREDCARE_DATABASE_URL": "mysql://x"}, wantErr: "SHAREDCARE_DATABASE_URL"},
 		{name: "bad addr", env: map[string]string{"SHAREDCARE_ADDR": "8080"}, wantErr: "SHAREDCARE_ADDR"},
 		{name: "bad size", env: map[string]string{"SHAREDCARE_MAX_BODY_BYTES": "lots"}, wantErr: "SHAREDCARE_MAX_BODY_BYTES"},
@@ -43,6 +45,9 @@ func TestLoad(t *testing.T) {
 		{name: "bad threshold", env: map[string]string{"SHAREDCARE_HNA_THRESHOLD": "11"}, wantErr: "SHAREDCARE_HNA_THRESHOLD"},
 		{name: "bad days", env: map[string]string{"SHAREDCARE_UNACKNOWLEDGED_DAYS": "0"}, wantErr: "SHAREDCARE_UNACKNOWLEDGED_DAYS"},
 		{name: "bad base", env: map[string]string{"SHAREDCARE_BASE_URL": "fhir.example.org"}, wantErr: "SHAREDCARE_BASE_URL"},
+		{name: "bad request timeout", env: map[string]string{"SHAREDCARE_REQUEST_TIMEOUT": "30"}, wantErr: "SHAREDCARE_REQUEST_TIMEOUT"},
+		{name: "request timeout too short", env: map[string]string{"SHAREDCARE_REQUEST_TIMEOUT": "10ms"}, wantErr: "SHAREDCARE_REQUEST_TIMEOUT"},
+		{name: "bad pool size", env: map[string]string{"SHAREDCARE_DB_MAX_CONNS": "1"}, wantErr: "SHAREDCARE_DB_MAX_CONNS"},
 		{name: "stray argument", args: []string{"serve-please"}, wantErr: "unexpected arguments"},
 	}
 	for _, tt := range tests {

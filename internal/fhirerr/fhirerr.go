@@ -29,11 +29,16 @@ const (
 	NotModified                      // 304: not an error to the client, but ends the request
 	Forbidden                        // 403
 	Unauthorized                     // 401
+	// Unavailable: the server cannot do it now (the database is down, too
+	// slow to answer within the request's deadline, or busy with other
+	// writes) but may later; answered 503 with Retry-After.
+	Unavailable // 503
 )
 
 var kindNames = [...]string{"internal", "invalid", "unprocessable", "not-found", "gone", "conflict",
 	"precondition-failed", "precondition-required", "not-supported", "method-not-allowed",
-	"not-acceptable", "unsupported-media-type", "too-large", "not-modified", "forbidden", "unauthorized"}
+	"not-acceptable", "unsupported-media-type", "too-large", "not-modified", "forbidden", "unauthorized",
+	"unavailable"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

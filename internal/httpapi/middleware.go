@@ -63,6 +63,18 @@ func securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
+// deadline gives the request its deadline. Everything below takes the
+// request's context, so the store stops its statements, rolls back its
+// transaction and answers Unavailable (503) when the deadline passes, rather
+// than working on for a client that has given up or been cut off by the
+// server's write timeout.
+func (a *API) deadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), a.opts.RequestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
 // recoverPanic turns a panic into a logged 500 OperationOutcome.
 func (a *API) recoverPanic(c *gin.Context) {
 	defer func() {

@@ -31,7 +31,13 @@ var statusOf = map[fhirerr.Kind]int{
 	fhirerr.NotModified:          http.StatusNotModified,
 	fhirerr.Forbidden:            http.StatusForbidden,
 	fhirerr.Unauthorized:         http.StatusUnauthorized,
+	fhirerr.Unavailable:          http.StatusServiceUnavailable,
 }
+
+// retryAfterSeconds is the Retry-After sent with a 503: long enough for a
+// restarting database or a queue of writers to clear, short enough that a
+// clinician's retry is not noticeably delayed.
+const retryAfterSeconds = "5"
 
 // writeError is the one function that renders errors: a status from the
 // kind and an OperationOutcome. Internal errors are logged in full and shown
@@ -44,6 +50,9 @@ func (a *API) writeError(c *gin.Context, err error) {
 		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", id)
 	}
 	status := statusOf[fe.Kind]
+	if fe.Kind == fhirerr.Unavailable {
+		c.Header("Retry-After", retryAfterSeconds)
+	}
 	if fe.Kind == fhirerr.NotModified {
 		c.Status(status)
 		return

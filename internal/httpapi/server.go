@@ -50,7 +50,13 @@ type Options struct {
 	Logger           *slog.Logger
 	Version          string                          // software version reported in /metadata
 	Ready            func(ctx context.Context) error // readiness check, e.g. a database ping
+	// RequestTimeout is every request's deadline (default 30 s): the
+	// database work it does stops there and it gets 503.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is the deadline of a request when Options gives none.
+const DefaultRequestTimeout = 30 * time.Second
 
 // API serves FHIR over HTTP.
 type API struct {
@@ -73,6 +79,9 @@ func New(opts Options) http.Handler {
 	if opts.MaxBundleEntries <= 0 {
 		opts.MaxBundleEntries = 10000
 	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
 	if opts.AllowedHosts == nil {
 		opts.AllowedHosts = DefaultAllowedHosts
 	}
@@ -91,7 +100,7 @@ func New(opts Options) http.Handler {
 	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = false
-	e.Use(a.requestContext, securityHeaders, a.recoverPanic)
+	e.Use(a.requestContext, a.deadline, securityHeaders, a.recoverPanic)
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", a.readyz)

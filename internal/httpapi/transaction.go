@@ -269,6 +269,9 @@ func (t *txRun) run(ctx context.Context) error {
 	if err := t.checkTargets(); err != nil {
 		return err
 	}
+	if err := t.lockTargets(ctx); err != nil {
+		return err
+	}
 	for _, e := range t.entries {
 		if err := t.rewrite(ctx, e); err != nil {
 			return atEntry(err, e)
@@ -308,6 +311,20 @@ func (t *txRun) run(ctx context.Context) error {
 		issues = append(issues, is)
 	}
 	return fhirerr.WithIssues(fhirerr.Invalid, issues)
+}
+
+// lockTargets locks the existing resources the entries change before any is
+// written, in one order for every transaction (see rest.Service.LockInOrder):
+// two transactions changing A and B, listed in opposite orders, then queue
+// instead of deadlocking and being retried.
+func (t *txRun) lockTargets(ctx context.Context) error {
+	var targets []string
+	for _, e := range t.entries {
+		if e.method != http.MethodPost && e.target() != "" {
+			targets = append(targets, e.target())
+		}
+	}
+	return t.tx.LockInOrder(ctx, targets)
 }
 
 // resolve finds what a conditional entry writes, after the entries its

@@ -13,8 +13,20 @@ import (
 
 // Conditional interactions (http.html#cond-update and friends) find their
 // target by search. The search and the write share one transaction, and the
-// criteria are locked first, so two racing requests with the same criteria
-// queue: the second sees what the first wrote.
+// resource type is locked first (store.Store.Lock), so the search-then-write
+// is atomic: racing conditional requests on a type queue, the second sees
+// what the first wrote.
+//
+// The lock is the whole type, not the criteria: any two criteria on a type
+// can match the same resource (identifier=S|V, identifier=V and
+// identifier=S|V&_id:missing=false are one condition spelled three ways, and
+// family=X and birthdate=Y both match a new Patient that has both), so no
+// finer key is correct without knowing every body in flight. Plain writes of
+// the type take the same lock shared: a plain update racing a conditional
+// one cannot slip a change in between the latter's search and write (which
+// would let a conditional update or delete act on a resource that no longer
+// matches), yet plain writes never wait for each other. Conditional writes
+// are few next to plain ones, so queueing them per type costs little.
 
 // Match returns the current resources of typ matching criteria (a query
 // string such as "identifier=sys|1"), at most two: enough to tell none, one
@@ -45,7 +57,7 @@ func (s *Service) match(ctx context.Context, tx store.Store, typ, criteria, what
 		return nil, err
 	}
 	q.Count, q.Total = 2, "none"
-	if err := tx.Lock(ctx, typ+"?"+values.Encode()); err != nil {
+	if err := tx.Lock(ctx, typ); err != nil {
 		return nil, err
 	}
 	page, err := tx.Search(ctx, q)

@@ -18,11 +18,6 @@ import (
 	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
 
-// maxAttempts bounds retries of a write that lost a race with another writer
-// of the same resource. Each retry re-reads, so it only repeats under heavy
-// contention on one resource.
-const maxAttempts = 20
-
 // Service carries out interactions. It is safe for concurrent use.
 type Service struct {
 	store    store.Store
@@ -322,14 +317,7 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 	if s.inTx { // part of a larger transaction, which retries as a whole
 		return fn(s.store)
 	}
-	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.store.InTx(ctx, fn)
-		if !errors.Is(err, store.ErrVersionConflict) {
-			return err
-		}
-	}
-	return fhirerr.Wrap(fhirerr.Conflict, "conflict", err, "the resource is being changed by others; try again")
+	return attempt(ctx, s.store, "the resource", fn)
 }
 
 // write stamps doc with its version and the time, checks its references,

@@ -2,7 +2,8 @@ package rest
 
 import (
 	"context"
-	"errors"
+	"slices"
+	"strings"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
@@ -17,22 +18,37 @@ type Unresolved struct {
 
 // InTx runs fn with a Service bound to one store transaction: every
 // interaction fn carries out commits together or not at all. A lost race with
-// another writer reruns fn from the start, so fn must not keep state from an
-// earlier attempt.
+// another writer (a version conflict, a deadlock, a serialization failure)
+// reruns fn from the start, so fn must not keep state from an earlier attempt.
 func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		err = s.store.InTx(ctx, func(st store.Store) error {
-			return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
-		})
-		if !errors.Is(err, store.ErrVersionConflict) {
+	return attempt(ctx, s.store, "a resource in this transaction", func(st store.Store) error {
+		return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
+	})
+}
+
+// LockInOrder locks the existing resources among targets (Type/id) until
+// the transaction ends, in sorted order. Writers lock what they change as
+// they go (store.Store.Head), so transactions changing the same resources in
+// different orders would deadlock; taking the locks up front, in the same
+// order everywhere, makes them queue instead. The store breaks any deadlock
+// this cannot foresee (resources written by hooks, conditional matches) and
+// InTx retries it, but each one costs PostgreSQL's deadlock_timeout.
+func (s *Service) LockInOrder(ctx context.Context, targets []string) error {
+	if !s.inTx {
+		return fhirerr.New(fhirerr.Internal, "exception", "", "rest.LockInOrder outside a transaction")
+	}
+	sorted := slices.Clone(targets)
+	slices.Sort(sorted)
+	for _, target := range slices.Compact(sorted) {
+		typ, id, _ := strings.Cut(target, "/")
+		if _, err := s.store.Head(ctx, typ, id); err != nil && !fhirerr.Is(err, fhirerr.NotFound) {
 			return err
 		}
 	}
-	return fhirerr.Wrap(fhirerr.Conflict, "conflict", err, "resources in this transaction are being changed by others; try again")
+	return nil
 }
 
 // DeferReferenceChecks makes a transaction-bound Service collect local

@@ -12,12 +12,17 @@ import (
 	"github.com/sharedcare/sharedcare/internal/search"
 )
 
-// ErrVersionConflict reports that another writer stored a version of the same
-// resource first. The write had no effect; the caller may re-read and retry.
+// ErrVersionConflict reports that the write or transaction lost a race with
+// a concurrent one: another writer stored a version of the same resource
+// first, or the database broke a deadlock or a serialization failure by
+// aborting this transaction. Nothing was written; the caller may retry the
+// whole transaction from the start (re-reading what it read).
 var ErrVersionConflict = errors.New("store: version conflict")
 
 // Store is a resource store. Errors are fhirerr kinds (NotFound, Gone, ...),
 // ErrVersionConflict, or internal failures; never nil results with nil errors.
+// A database that is down, refuses connections or does not answer before
+// ctx ends gives fhirerr.Unavailable (retry later), from every method.
 type Store interface {
 	// Read returns the current version of a resource. It fails with NotFound
 	// when the resource never existed and with Gone when its current version
@@ -70,17 +75,24 @@ type Store interface {
 	History(ctx context.Context, q HistoryQuery) (*HistoryPage, error)
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
-	// rolls back otherwise, returning fn's error. Stores passed to fn must not
-	// be used after fn returns.
+	// rolls back otherwise, returning fn's error. When the transaction
+	// failed because of a conflict or an unavailable database (whatever fn
+	// made of that error), it returns ErrVersionConflict or Unavailable. It
+	// never commits once ctx has ended: a transaction cut off by its deadline
+	// rolls back and fails with Unavailable, as does one that cannot start
+	// before the deadline. Stores passed to fn must not be used after fn
+	// returns.
 	InTx(ctx context.Context, fn func(tx Store) error) error
 
-	// Lock serialises the transactions that take the same key: inside InTx
-	// it waits until no other transaction holds key and keeps it until this
-	// transaction ends (conditional interactions lock their search criteria,
-	// so racing conditional creates make one resource, not two). Backends
-	// whose write transactions are already serial may only check they are
-	// in one. Outside InTx it fails.
-	Lock(ctx context.Context, key string) error
+	// Lock gives this transaction the conditional-write lock of resource type
+	// typ until it ends: it waits until no other transaction holds it and no
+	// other transaction is writing typ, and until this transaction ends every
+	// other Lock of typ and every other write of typ (Write, and Head inside
+	// InTx) waits. A conditional interaction locks before it searches, so its
+	// search-then-write is atomic against every write that could change what
+	// matches: racing conditional creates make one resource, however their
+	// criteria are spelled. Outside InTx it fails.
+	Lock(ctx context.Context, typ string) error
 
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error

@@ -65,6 +65,17 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
 	}
 }
 
+// PostgresSchemaURL returns the URL of a fresh, empty (not migrated)
+// PostgreSQL schema dropped when the test ends, for tests that open the
+// database themselves: through a proxy, or in a server process of their own.
+// It skips the test when PostgreSQL is unreachable (fails with CI=true).
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return postgresSchema(t, ctx)
+}
+
 // postgresSchema creates a schema of its own for the test and returns a URL
 // whose search_path points at it, so tests never see each other's rows.
 func postgresSchema(t testing.TB, ctx context.Context) string {

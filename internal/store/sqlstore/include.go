@@ -52,7 +52,8 @@ func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, 
 }
 
 // resources runs a query selecting type, id, version, last_updated, body.
-func (s *Store) resources(ctx context.Context, op, q string, args []any) ([]*fhir.Resource, error) {
+func (s *Store) resources(ctx context.Context, op, q string, args []any) (_ []*fhir.Resource, err error) {
+	defer s.edge(ctx, &err)
 	rows, err := s.queryPlanned(ctx, q, args)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)

@@ -121,10 +121,11 @@ func (s *Store) Current(ctx context.Context, afterType, afterID string, limit in
 }
 
 // Reindex replaces a resource's index rows in one transaction.
-func (s *Store) Reindex(ctx context.Context, typ, id string, index []search.Entry) error {
+func (s *Store) Reindex(ctx context.Context, typ, id string, index []search.Entry) (err error) {
 	if !s.inTx {
 		return s.InTx(ctx, func(tx store.Store) error { return tx.Reindex(ctx, typ, id, index) })
 	}
+	defer s.edge(ctx, &err)
 	if err := s.replaceIndex(ctx, typ, id, true, index); err != nil {
 		return fmt.Errorf("sqlstore.Reindex %s/%s: %w", typ, id, err)
 	}

@@ -51,7 +51,13 @@ func escapeLike(s string) string {
 
 // Search runs a typed query: filters as IN over the index tables, keyset
 // paging over the sort keys.
-func (s *Store) Search(ctx context.Context, q *search.Query) (*store.SearchPage, error) {
+func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPage, err error) {
+	defer s.edge(ctx, &err)
+	release, err := s.searchSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	b := &sqlBuilder{dialect: s.dialect, typ: q.Type}
 	if q.Type != "" {
 		b.add("r.type = ?", q.Type)

@@ -14,7 +14,11 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib"
+	"golang.org/x/sync/semaphore"
 	gormpg "gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -37,11 +41,31 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	inTx    bool
+	tx      *txState // the transaction this store is bound to; nil outside InTx
+	// writers queues SQLite's write transactions in this process (see
+	// InTx); nil on PostgreSQL.
+	writers *semaphore.Weighted
+	// searches bounds the searches running outside transactions, so that
+	// slow searches can hold at most half the connection pool and reads and
+	// writes always find a connection.
+	searches *semaphore.Weighted
+}
+
+// Options tune a store; the zero value gives the defaults.
+type Options struct {
+	// MaxOpenConns bounds the PostgreSQL connection pool (default 32).
+	// SQLite always uses 8: one writer at a time and a few readers.
+	MaxOpenConns int
 }
 
 // Open connects to the database named by url: postgres://… (or postgresql://…)
 // or sqlite:PATH. It does not migrate; call Migrate.
 func Open(ctx context.Context, url string) (*Store, error) {
+	return OpenWith(ctx, url, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true, // every write here is already in an explicit transaction
@@ -53,7 +77,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		dialect, dialector = postgres, gormpg.Open(url)
+		pgcfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore.Open: %s: %w", redact(url), err)
+		}
+		// At a caller's deadline pgx by default only closes the socket, and
+		// PostgreSQL goes on running the statement for nobody. A cancel
+		// request stops it on the server and keeps the connection; if the
+		// server cannot even take that (frozen, unreachable), the socket is
+		// cut a moment later so the caller still gets its answer on time.
+		pgcfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+			return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 500 * time.Millisecond}
+		}
+		dialect, dialector = postgres, gormpg.New(gormpg.Config{Conn: stdlib.OpenDB(*pgcfg)})
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
 		if path == "" {
@@ -81,15 +117,20 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore.Open: %w", err)
 	}
+	conns := 8
 	if dialect == postgres {
-		sqlDB.SetMaxOpenConns(32)
-		sqlDB.SetMaxIdleConns(32)
-	} else {
-		sqlDB.SetMaxOpenConns(8)
-		sqlDB.SetMaxIdleConns(8)
+		conns = 32
+		if opt.MaxOpenConns > 0 {
+			conns = opt.MaxOpenConns
+		}
 	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, dialect: dialect, searches: semaphore.NewWeighted(int64(max(1, conns/2)))}
+	if dialect == sqliteD {
+		s.writers = semaphore.NewWeighted(1)
+	}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -117,7 +158,8 @@ func redact(url string) string {
 func (s *Store) Dialect() string { return s.dialect }
 
 // Ping checks the database answers.
-func (s *Store) Ping(ctx context.Context) error {
+func (s *Store) Ping(ctx context.Context) (err error) {
+	defer s.edge(ctx, &err)
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("sqlstore.Ping: %w", err)
@@ -137,35 +179,11 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
-// InTx runs fn in one transaction. Nested calls join the outer transaction.
-func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
-	if s.inTx {
-		return fn(s)
-	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(&Store{db: tx, dialect: s.dialect, inTx: true})
-	})
-}
-
-// Lock takes a transaction-scoped advisory lock on PostgreSQL. SQLite's
-// immediate transactions already hold the database's one write lock.
-func (s *Store) Lock(ctx context.Context, key string) error {
-	if !s.inTx {
-		return fmt.Errorf("sqlstore.Lock %q: not in a transaction", key)
-	}
-	if s.dialect != postgres {
-		return nil
-	}
-	if err := s.conn(ctx).Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key).Error; err != nil {
-		return fmt.Errorf("sqlstore.Lock %q: %w", key, s.translate(err))
-	}
-	return nil
-}
-
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // Read returns the current version of a resource.
-func (s *Store) Read(ctx context.Context, typ, id string) (*fhir.Resource, error) {
+func (s *Store) Read(ctx context.Context, typ, id string) (_ *fhir.Resource, err error) {
+	defer s.edge(ctx, &err)
 	r, err := s.Head(ctx, typ, id) // one query: Head reads the body too, cheaply
 	if err != nil {
 		return nil, err
@@ -177,7 +195,15 @@ func (s *Store) Read(ctx context.Context, typ, id string) (*fhir.Resource, error
 }
 
 // Head returns the current version, deleted or not.
-func (s *Store) Head(ctx context.Context, typ, id string) (*fhir.Resource, error) {
+func (s *Store) Head(ctx context.Context, typ, id string) (_ *fhir.Resource, err error) {
+	defer s.edge(ctx, &err)
+	if s.inTx {
+		// Head inside a transaction precedes a write of typ: queue behind a
+		// conditional write of typ in progress (see Lock) before locking the row.
+		if err := s.lockType(ctx, typ, false); err != nil {
+			return nil, err
+		}
+	}
 	r := &fhir.Resource{Type: typ, ID: id}
 	var lastUpdated int64
 	var body []byte
@@ -201,7 +227,8 @@ func (s *Store) Head(ctx context.Context, typ, id string) (*fhir.Resource, error
 }
 
 // VRead returns one version from history.
-func (s *Store) VRead(ctx context.Context, typ, id string, version int64) (*fhir.Resource, error) {
+func (s *Store) VRead(ctx context.Context, typ, id string, version int64) (_ *fhir.Resource, err error) {
+	defer s.edge(ctx, &err)
 	r := &fhir.Resource{Type: typ, ID: id, Version: version}
 	var lastUpdated int64
 	var body []byte
@@ -230,9 +257,13 @@ func gone(typ, id string, version int64) error {
 
 // Write stores the next version of a resource, current row and history row
 // in one transaction.
-func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entry) error {
+func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entry) (err error) {
 	if !s.inTx {
 		return s.InTx(ctx, func(tx store.Store) error { return tx.Write(ctx, r, index) })
+	}
+	defer s.edge(ctx, &err)
+	if err := s.lockType(ctx, r.Type, false); err != nil {
+		return err
 	}
 	db := s.conn(ctx)
 	lastUpdated := r.LastUpdated.UnixMicro()
@@ -249,15 +280,15 @@ func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entr
 			WHERE type = ? AND id = ? AND version = ?`, r.Version, lastUpdated, r.Deleted, body, r.Type, r.ID, r.Version-1)
 	}
 	if res.Error != nil {
-		return fmt.Errorf("sqlstore.Write %s/%s: %w", r.Type, r.ID, s.translate(res.Error))
+		return fmt.Errorf("sqlstore.Write %s/%s: %w", r.Type, r.ID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("sqlstore.Write %s/%s version %d: %w", r.Type, r.ID, r.Version, store.ErrVersionConflict)
 	}
-	err := db.Exec(`INSERT INTO resource_history (type, id, version, last_updated, method, body) VALUES (?, ?, ?, ?, ?, ?)`,
+	err = db.Exec(`INSERT INTO resource_history (type, id, version, last_updated, method, body) VALUES (?, ?, ?, ?, ?, ?)`,
 		r.Type, r.ID, r.Version, lastUpdated, r.Method, body).Error
 	if err != nil {
-		return fmt.Errorf("sqlstore.Write %s/%s history: %w", r.Type, r.ID, s.translate(err))
+		return fmt.Errorf("sqlstore.Write %s/%s history: %w", r.Type, r.ID, err)
 	}
 	if err := s.replaceIndex(ctx, r.Type, r.ID, r.Version > 1, index); err != nil {
 		return fmt.Errorf("sqlstore.Write %s/%s index: %w", r.Type, r.ID, err)
@@ -266,7 +297,8 @@ func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entr
 }
 
 // Missing returns the refs whose targets do not exist or are deleted.
-func (s *Store) Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error) {
+func (s *Store) Missing(ctx context.Context, refs []fhir.Ref) (_ []fhir.Ref, err error) {
+	defer s.edge(ctx, &err)
 	if len(refs) == 0 {
 		return nil, nil
 	}
@@ -310,7 +342,8 @@ func (s *Store) Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error
 }
 
 // History returns a page of versions, newest first.
-func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.HistoryPage, error) {
+func (s *Store) History(ctx context.Context, q store.HistoryQuery) (_ *store.HistoryPage, err error) {
+	defer s.edge(ctx, &err)
 	var where []string
 	var args []any
 	if q.Type != "" {
@@ -371,22 +404,6 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (*store.Histo
 
 func isNoRows(err error) bool {
 	return errors.Is(err, sql.ErrNoRows) || errors.Is(err, gorm.ErrRecordNotFound)
-}
-
-// translate turns driver errors that mean "someone else wrote first" into
-// store.ErrVersionConflict; everything else is returned as it is.
-func (s *Store) translate(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505", "40001", "40P01": // unique_violation, serialization_failure, deadlock_detected
-			return fmt.Errorf("%w: %v", store.ErrVersionConflict, err)
-		}
-	}
-	if strings.Contains(err.Error(), "UNIQUE constraint failed") { // SQLite
-		return fmt.Errorf("%w: %v", store.ErrVersionConflict, err)
-	}
-	return err
 }
 
 // Exec runs one administrative statement (tests, the migrate command).

@@ -35,6 +35,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
 		{"ConcurrentCreates", testConcurrentCreates},
 		{"LockSerialisesCheckThenCreate", testLock},
+		{"LockKeepsOutWritesOfTheType", testLockKeepsOutWrites},
+		{"DeadlockIsAConflict", testDeadlockIsConflict},
+		{"TxEndsWithItsDeadline", testTxEndsWithDeadline},
+		{"LockWaitEndsWithDeadline", testLockWaitEndsWithDeadline},
 		{"Search", testSearch},
 		{"SearchPageBytes", testSearchPageBytes},
 	}
@@ -409,7 +413,7 @@ func testLock(t *testing.T, s store.Store) {
 		go func() {
 			defer wg.Done()
 			err := s.InTx(ctx, func(tx store.Store) error {
-				if err := tx.Lock(ctx, "Patient?identifier=x|1"); err != nil {
+				if err := tx.Lock(ctx, "Patient"); err != nil {
 					return err
 				}
 				page, err := tx.History(ctx, store.HistoryQuery{Type: "Patient", Count: 1})
