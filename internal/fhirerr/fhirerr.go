@@ -29,7 +29,20 @@ const (
 	NotModified                      // 304: not an error to the client, but ends the request
 	Forbidden                        // 403
 	Unauthorized                     // 401
+
+	// numKinds stays last: Kinds counts the kinds above it, so a kind
+	// added at the end is picked up by every table test.
+	numKinds
 )
+
+// Kinds lists every kind, so tests can prove each one has a status and a name.
+func Kinds() []Kind {
+	out := make([]Kind, numKinds)
+	for i := range out {
+		out[i] = Kind(i)
+	}
+	return out
+}
 
 var kindNames = [...]string{"internal", "invalid", "unprocessable", "not-found", "gone", "conflict",
 	"precondition-failed", "precondition-required", "not-supported", "method-not-allowed",
