@@ -6,6 +6,7 @@ package fhirerr
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Kind classifies an error by what the client can do about it.
@@ -91,9 +92,36 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.cause }
 
-// New returns an error of kind k with one issue.
+// New returns an error of kind k with one issue. String arguments are
+// usually client input (an id, a parameter value) and are clipped to
+// MaxQuoted bytes, so an error never echoes a megabyte back.
 func New(k Kind, code, expression, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > MaxQuoted {
+			args = append([]any(nil), args...) // the caller's slice stays as it was
+			args[i] = Clip(s, MaxQuoted)
+		}
+	}
 	return &Error{Kind: k, Issues: []Issue{{Code: code, Expression: expression, Diagnostics: fmt.Sprintf(format, args...)}}}
+}
+
+// MaxQuoted is the most bytes of one piece of client input an error quotes.
+const MaxQuoted = 200
+
+// Clip shortens s to at most max bytes, cut on a UTF-8 character boundary
+// and ending in "…" when anything was cut.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len("…")
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // WithIssues returns an error of kind k carrying the given issues.
