@@ -27,6 +27,9 @@ type Config struct {
 	// UnacknowledgedDays is how long a handed-over Task may stay requested
 	// before $overdue flags it: SHAREDCARE_UNACKNOWLEDGED_DAYS.
 	UnacknowledgedDays int
+	// AllowedModifierExtensions are the modifierExtension urls the server
+	// accepts; any other is refused: SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS.
+	AllowedModifierExtensions []string
 }
 
 // Variable describes one setting, for --help and the README.
@@ -39,11 +42,12 @@ var Variables = []Variable{
 	{"SHAREDCARE_DATABASE_URL", "database-url", "sqlite:./data/sharedcare.db", "database: postgres://user:pass@host:5432/db?sslmode=… or sqlite:PATH"},
 	{"SHAREDCARE_ADDR", "addr", ":8080", "address to listen on"},
 	{"SHAREDCARE_BASE_URL", "base-url", "", "public FHIR base URL for Location headers and links, e.g. https://fhir.example.org/fhir (default: from each request)"},
-	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "16777216", "largest request body accepted, in bytes (larger: 413)"},
+	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest request body accepted, in bytes (larger: 413)"},
 	{"SHAREDCARE_MAX_BUNDLE_ENTRIES", "max-bundle-entries", "10000", "most entries a batch or transaction Bundle may have (more: 413)"},
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"SHAREDCARE_HNA_THRESHOLD", "hna-threshold", "5", "holistic needs assessment concerns rated at or above this (0-10) become activities of the care plan $extract drafts"},
 	{"SHAREDCARE_UNACKNOWLEDGED_DAYS", "unacknowledged-days", "14", "days a handed-over Task may stay requested before Task/$overdue lists it as unacknowledged"},
+	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -90,6 +94,16 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_UNACKNOWLEDGED_DAYS=%q: want a whole number of days, at least 1", *values["SHAREDCARE_UNACKNOWLEDGED_DAYS"]))
 	}
 	c.UnacknowledgedDays = days
+	for _, u := range strings.Split(*values["SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS"], ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if parsed, err := url.Parse(u); err != nil || !parsed.IsAbs() || strings.ContainsAny(u, " \t") {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS: %q is not an absolute URL", u))
+			continue
+		}
+		c.AllowedModifierExtensions = append(c.AllowedModifierExtensions, u)
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -146,5 +160,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("hna_threshold", c.HNAThreshold),
 		slog.Int("unacknowledged_days", c.UnacknowledgedDays),
+		slog.Any("allowed_modifier_extensions", c.AllowedModifierExtensions),
 	)
 }

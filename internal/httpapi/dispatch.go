@@ -13,6 +13,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
 
 // request is a FHIR request with its path already taken apart. Handlers see
@@ -170,6 +171,11 @@ func (a *API) serve(c *gin.Context) (*response, error) {
 		if req.body, err = a.readBody(c); err != nil {
 			return nil, err
 		}
+		if !rt.form {
+			if err := fhirjson.CheckLimits(req.body, a.bodyLimits()); err != nil {
+				return nil, bodyTooCostly(err)
+			}
+		}
 	}
 	ctx := rest.WithBase(c.Request.Context(), req.base)
 	return h(ctx, req)
@@ -190,6 +196,24 @@ func (a *API) readBody(c *gin.Context) ([]byte, error) {
 		return nil, fhirerr.Wrap(fhirerr.Invalid, "invalid", err, "could not read the request body")
 	}
 	return body, nil
+}
+
+// bodyLimits bound a whole JSON body before anything decodes it: a batch
+// or transaction Bundle as a whole (each resource in it is bounded again,
+// more tightly, by fhirjson.Parse), a JSON Patch, an operation's Parameters.
+func (a *API) bodyLimits() fhirjson.Limits {
+	l := fhirjson.DefaultLimits
+	l.MaxEntries = a.opts.MaxBundleEntries
+	l.MaxNodes = a.opts.MaxBodyNodes
+	return l
+}
+
+func bodyTooCostly(err error) error {
+	var le *fhirjson.LimitError
+	if errors.As(err, &le) {
+		return rest.TooCostly(le)
+	}
+	return err
 }
 
 func tooLarge(limit int64) error {

@@ -26,7 +26,7 @@ func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = s.store.InTx(ctx, func(st store.Store) error {
-			return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
+			return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, modifiers: s.modifiers})
 		})
 		if !errors.Is(err, store.ErrVersionConflict) {
 			return err
