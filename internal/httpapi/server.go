@@ -40,9 +40,9 @@ type Options struct {
 	// MaxBodyNodes bounds the JSON values of a whole body (more: 413);
 	// each resource in it is bounded by fhirjson.DefaultLimits too.
 	MaxBodyNodes int
-	Logger           *slog.Logger
-	Version          string                          // software version reported in /metadata
-	Ready            func(ctx context.Context) error // readiness check, e.g. a database ping
+	Logger       *slog.Logger
+	Version      string                          // software version reported in /metadata
+	Ready        func(ctx context.Context) error // readiness check, e.g. a database ping
 }
 
 // Defaults of the body limits (see README, Request body limits). 8 MiB
