@@ -31,11 +31,12 @@ const (
 // Outcome renders issues as an OperationOutcome. Diagnostics and
 // expressions are made valid R4 strings here, the one place every outcome
 // passes: no control characters but tab, CR and LF, valid UTF-8, no
-// surrounding white space, and clipped on a character boundary.
+// surrounding white space, quoted input clipped to fhirerr.MaxQuoted bytes
+// and the whole clipped, each on a character boundary.
 func Outcome(issues ...fhirerr.Issue) []byte {
 	oo := outcomeJSON{ResourceType: "OperationOutcome", Issue: make([]issueJSON, 0, len(issues))}
 	for _, is := range issues {
-		is.Diagnostics = fhirString(is.Diagnostics, maxDiagnostics)
+		is.Diagnostics = fhirString(fhirerr.ClipQuoted(is.Diagnostics), maxDiagnostics)
 		is.Expression = fhirString(is.Expression, maxExpression)
 		j := issueJSON{Severity: is.Severity, Code: is.Code, Diagnostics: is.Diagnostics}
 		if j.Severity == "" {

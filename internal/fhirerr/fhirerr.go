@@ -6,6 +6,7 @@ package fhirerr
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -132,6 +133,35 @@ func WithIssues(k Kind, issues []Issue) *Error {
 // Wrap classifies cause as kind k with one issue whose diagnostics is msg.
 func Wrap(k Kind, code string, cause error, msg string) *Error {
 	return &Error{Kind: k, Issues: []Issue{{Code: code, Diagnostics: msg}}, cause: cause}
+}
+
+// ClipQuoted clips every double-quoted passage of msg (quoted client
+// input, as %q and the validator write it) to MaxQuoted bytes, for
+// messages built other than by New.
+func ClipQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(msg, '"')
+		if open < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		end := open + 1
+		for end < len(msg) && msg[end] != '"' {
+			if msg[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		end = min(end, len(msg))
+		b.WriteString(msg[:open+1])
+		b.WriteString(Clip(msg[open+1:end], MaxQuoted))
+		if end == len(msg) {
+			return b.String()
+		}
+		b.WriteByte('"')
+		msg = msg[end+1:]
+	}
 }
 
 // KindOf reports the Kind of err: the kind of the first *Error in its chain,

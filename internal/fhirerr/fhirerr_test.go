@@ -57,3 +57,19 @@ func TestNewClipsQuotedInput(t *testing.T) {
 		t.Error("New changed the caller's arguments")
 	}
 }
+
+func TestClipQuoted(t *testing.T) {
+	long := strings.Repeat("名", 100) // 300 bytes
+	tests := []struct{ in, want string }{
+		{`no quotes`, `no quotes`},
+		{`found "short" here`, `found "short" here`},
+		{`found "` + long + `" and "` + long + `"`, `found "` + Clip(long, MaxQuoted) + `" and "` + Clip(long, MaxQuoted) + `"`},
+		{`escaped "a\"` + long + `" end`, `escaped "` + Clip(`a\"`+long, MaxQuoted) + `" end`},
+		{`unclosed "` + long, `unclosed "` + Clip(long, MaxQuoted)},
+	}
+	for _, tt := range tests {
+		if got := ClipQuoted(tt.in); got != tt.want {
+			t.Errorf("ClipQuoted(%.40q) = %.80q, want %.80q", tt.in, got, tt.want)
+		}
+	}
+}
