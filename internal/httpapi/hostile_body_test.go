@@ -205,7 +205,9 @@ func checkOutcomes(t *testing.T, label string, r *reply) {
 	t.Helper()
 	var body struct {
 		ResourceType string
-		Entry        []struct{ Response struct{ Outcome json.RawMessage } }
+		Entry        []struct {
+			Response struct{ Outcome json.RawMessage }
+		}
 	}
 	if err := json.Unmarshal(r.body, &body); err != nil {
 		t.Errorf("%s: %d, body not JSON: %v", label, r.status, err)
