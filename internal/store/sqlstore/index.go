@@ -14,11 +14,19 @@ import (
 // indexTables are the search index tables, one per parameter value shape.
 var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"}
 
-// maxParams bounds the bind parameters of one statement, below SQLite's
-// limit (32766) and PostgreSQL's (65535), so a resource's index rows are
-// written in as many statements as they need and a resource stores the
-// same on both databases however many values it indexes.
-const maxParams = 30000
+// maxParams bounds the bind parameters of one statement, so a resource's
+// index rows are written in as many statements as they need and a resource
+// stores the same on both databases however many values it indexes.
+// PostgreSQL allows 65535. SQLite allows 32766, but the pure-Go driver
+// binds each parameter by a linear search of the arguments, quadratic in
+// their number (30,000 parameters took seconds), so SQLite statements
+// stay at its historic limit of 999.
+func (s *Store) maxParams() int {
+	if s.dialect == postgres {
+		return 30000
+	}
+	return 999
+}
 
 // maxIndexed is the most bytes of a text value a btree index holds.
 // PostgreSQL refuses index entries over about 2700 bytes (a third of a
@@ -41,8 +49,9 @@ func indexed(s string) string {
 
 // insertBatch collects multi-row INSERTs of at most maxParams parameters.
 type insertBatch struct {
-	sql  []string
-	args [][]any
+	maxParams int
+	sql       []string
+	args      [][]any
 }
 
 func (b *insertBatch) add(table, cols string, rows [][]any) {
@@ -50,7 +59,7 @@ func (b *insertBatch) add(table, cols string, rows [][]any) {
 		return
 	}
 	n := len(rows[0])
-	perStatement := maxParams / n
+	perStatement := b.maxParams / n
 	for len(rows) > perStatement {
 		b.add(table, cols, rows[:perStatement])
 		rows = rows[perStatement:]
@@ -115,7 +124,7 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 			uris = append(uris, []any{typ, id, e.Param, e.Group, indexed(v)})
 		}
 	}
-	var b insertBatch
+	b := insertBatch{maxParams: s.maxParams()}
 	b.add("idx_string", "res_type, res_id, param, grp, value, exact", strs)
 	b.add("idx_token", "res_type, res_id, param, grp, system, code, text", toks)
 	b.add("idx_reference", "res_type, res_id, param, grp, target_type, target_id, url", refs)
@@ -128,7 +137,7 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 	if s.dialect == postgres { // few round trips: runs of inserts as CTEs
 		for start := 0; start < len(b.sql); {
 			end, params := start+1, len(b.args[start])
-			for end < len(b.sql) && params+len(b.args[end]) <= maxParams {
+			for end < len(b.sql) && params+len(b.args[end]) <= b.maxParams {
 				params += len(b.args[end])
 				end++
 			}
