@@ -129,6 +129,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	defer st.Close()
 
 	svc := rest.New(st, reg)
+	svc.AllowModifierExtensions(cfg.AllowedModifierExtensions)
 	wf := workflow.New(svc, workflow.Config{
 		ExtractThreshold:    cfg.HNAThreshold,
 		UnacknowledgedAfter: time.Duration(cfg.UnacknowledgedDays) * 24 * time.Hour,

@@ -40,6 +40,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// DBMaxConns bounds the PostgreSQL connection pool: SHAREDCARE_DB_MAX_CONNS.
 	DBMaxConns int
+	// AllowedModifierExtensions are the modifierExtension urls the server
+	// accepts; any other is refused: SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS.
+	AllowedModifierExtensions []string
 }
 
 // Variable describes one setting, for --help and the README.
@@ -52,7 +55,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_DATABASE_URL", "database-url", "sqlite:./data/sharedcare.db", "database: postgres://user:pass@host:5432/db?sslmode=… or sqlite:PATH"},
 	{"SHAREDCARE_ADDR", "addr", ":8080", "address to listen on"},
 	{"SHAREDCARE_BASE_URL", "base-url", "", "public FHIR base URL for Location headers and links, e.g. https://fhir.example.org/fhir (default: from each request)"},
-	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "16777216", "largest request body accepted, in bytes (larger: 413)"},
+	{"SHAREDCARE_MAX_BODY_BYTES", "max-body-bytes", "8388608", "largest request body accepted, in bytes (larger: 413)"},
 	{"SHAREDCARE_MAX_BUNDLE_ENTRIES", "max-bundle-entries", "10000", "most entries a batch or transaction Bundle may have (more: 413)"},
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"SHAREDCARE_HNA_THRESHOLD", "hna-threshold", "5", "holistic needs assessment concerns rated at or above this (0-10) become activities of the care plan $extract drafts"},
@@ -61,6 +64,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto/-Host/-For are believed (default: none)"},
 	{"SHAREDCARE_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of every request, database work included (past it: 503 with Retry-After, the transaction rolled back); 1s to 10m"},
 	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
+	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -117,6 +121,16 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_DB_MAX_CONNS=%q: want a whole number from 2 to 1000", *values["SHAREDCARE_DB_MAX_CONNS"]))
 	}
 	c.DBMaxConns = conns
+	for _, u := range strings.Split(*values["SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS"], ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if parsed, err := url.Parse(u); err != nil || !parsed.IsAbs() || strings.ContainsAny(u, " \t") {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS: %q is not an absolute URL", u))
+			continue
+		}
+		c.AllowedModifierExtensions = append(c.AllowedModifierExtensions, u)
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -214,5 +228,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.Any("trusted_proxies", c.TrustedProxies),
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Any("allowed_modifier_extensions", c.AllowedModifierExtensions),
 	)
 }

@@ -22,7 +22,7 @@ func TestLoad(t *testing.T) {
 		want    *Config
 		wantErr string
 	}{
-		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
+		{name: "defaults", want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 8 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
 		{name: "environment", env: map[string]string{"SHAREDCARE_DATABASE_URL": "postgres://u:p@db:5432/x", "SHAREDCARE_ADDR": "127.0.0.1:9000",
 			"SHAREDCARE_BASE_URL": "https://fhir.example.org/fhir/", "SHAREDCARE_MAX_BODY_BYTES": "2048", "SHAREDCARE_LOG_LEVEL": "debug", "SHAREDCARE_MAX_BUNDLE_ENTRIES": "50",
 			"SHAREDCARE_HNA_THRESHOLD": "7", "SHAREDCARE_UNACKNOWLEDGED_DAYS": "10", "SHAREDCARE_REQUEST_TIMEOUT": "1m30s", "SHAREDCARE_DB_MAX_CONNS": "10"},
@@ -36,7 +36,7 @@ func TestLoad(t *testing.T) {
 		{name: "bad proxy", env: map[string]string{"SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}, wantErr: "proxy.local"},
 		{name: "no hosts", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " , "}, wantErr: "SHAREDCARE_ALLOWED_HOSTS"},
 		{name: "flag beats environment", args: []string{"-addr", ":7000"}, env: map[string]string{"SHAREDCARE_ADDR": ":9000"},
-			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":7000", MaxBodyBytes: 8 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14, AllowedHosts: localOnly, RequestTimeout: 30 * time.Second, DBMaxConns: 32}},
 		{name: "bad database", env: map[string]string{"SHAREDCARE_DATABASE_URL": "mysql://x"}, wantErr: "SHAREDCARE_DATABASE_URL"},
 		{name: "bad addr", env: map[string]string{"SHAREDCARE_ADDR": "8080"}, wantErr: "SHAREDCARE_ADDR"},
 		{name: "bad size", env: map[string]string{"SHAREDCARE_MAX_BODY_BYTES": "lots"}, wantErr: "SHAREDCARE_MAX_BODY_BYTES"},
@@ -75,5 +75,19 @@ func TestRedacted(t *testing.T) {
 	}
 	if got := Redacted("sqlite:./x.db"); got != "sqlite:./x.db" {
 		t.Errorf("Redacted(sqlite) = %s", got)
+	}
+}
+
+func TestAllowedModifierExtensions(t *testing.T) {
+	got, err := Load(nil, env(map[string]string{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS": " http://a.example/x ,,https://b.example/y"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"http://a.example/x", "https://b.example/y"}, got.AllowedModifierExtensions); diff != "" {
+		t.Errorf("AllowedModifierExtensions mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := Load(nil, env(map[string]string{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS": "http://a.example/x,not a url"})); err == nil ||
+		!strings.Contains(err.Error(), "SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS") {
+		t.Errorf("Load error = %v, want one naming SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", err)
 	}
 }

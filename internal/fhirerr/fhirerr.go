@@ -6,6 +6,8 @@ package fhirerr
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 )
 
 // Kind classifies an error by what the client can do about it.
@@ -33,7 +35,20 @@ const (
 	// slow to answer within the request's deadline, or busy with other
 	// writes) but may later; answered 503 with Retry-After.
 	Unavailable // 503
+
+	// numKinds stays last: Kinds counts the kinds above it, so a kind
+	// added at the end is picked up by every table test.
+	numKinds
 )
+
+// Kinds lists every kind, so tests can prove each one has a status and a name.
+func Kinds() []Kind {
+	out := make([]Kind, numKinds)
+	for i := range out {
+		out[i] = Kind(i)
+	}
+	return out
+}
 
 var kindNames = [...]string{"internal", "invalid", "unprocessable", "not-found", "gone", "conflict",
 	"precondition-failed", "precondition-required", "not-supported", "method-not-allowed",
@@ -83,9 +98,36 @@ func (e *Error) Error() string {
 // Unwrap returns the underlying cause, if any.
 func (e *Error) Unwrap() error { return e.cause }
 
-// New returns an error of kind k with one issue.
+// New returns an error of kind k with one issue. String arguments are
+// usually client input (an id, a parameter value) and are clipped to
+// MaxQuoted bytes, so an error never echoes a megabyte back.
 func New(k Kind, code, expression, format string, args ...any) *Error {
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > MaxQuoted {
+			args = append([]any(nil), args...) // the caller's slice stays as it was
+			args[i] = Clip(s, MaxQuoted)
+		}
+	}
 	return &Error{Kind: k, Issues: []Issue{{Code: code, Expression: expression, Diagnostics: fmt.Sprintf(format, args...)}}}
+}
+
+// MaxQuoted is the most bytes of one piece of client input an error quotes.
+const MaxQuoted = 200
+
+// Clip shortens s to at most max bytes, cut on a UTF-8 character boundary
+// and ending in "…" when anything was cut.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len("…")
+	if cut < 0 {
+		cut = 0
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // WithIssues returns an error of kind k carrying the given issues.
@@ -96,6 +138,35 @@ func WithIssues(k Kind, issues []Issue) *Error {
 // Wrap classifies cause as kind k with one issue whose diagnostics is msg.
 func Wrap(k Kind, code string, cause error, msg string) *Error {
 	return &Error{Kind: k, Issues: []Issue{{Code: code, Diagnostics: msg}}, cause: cause}
+}
+
+// ClipQuoted clips every double-quoted passage of msg (quoted client
+// input, as %q and the validator write it) to MaxQuoted bytes, for
+// messages built other than by New.
+func ClipQuoted(msg string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(msg, '"')
+		if open < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		end := open + 1
+		for end < len(msg) && msg[end] != '"' {
+			if msg[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		end = min(end, len(msg))
+		b.WriteString(msg[:open+1])
+		b.WriteString(Clip(msg[open+1:end], MaxQuoted))
+		if end == len(msg) {
+			return b.String()
+		}
+		b.WriteByte('"')
+		msg = msg[end+1:]
+	}
 }
 
 // KindOf reports the Kind of err: the kind of the first *Error in its chain,

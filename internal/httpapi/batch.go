@@ -214,7 +214,7 @@ func batchResponseEntry(ctx context.Context, resp *response, err error, at strin
 				issues[i].Expression = at + "." + x
 			}
 		}
-		status := statusOf[fe.Kind]
+		status := statusFor(fe.Kind)
 		return fhir.Entry{Response: &fhir.EntryResponse{Status: strconv.Itoa(status) + " " + http.StatusText(status),
 			Outcome: fhir.Outcome(issues...)}}
 	}

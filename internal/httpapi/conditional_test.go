@@ -73,22 +73,22 @@ func TestConditionalUpdate(t *testing.T) {
 		s.do("PUT", "/Patient?identifier="+nhs+"|9000000041", `{"resourceType":"Patient","id":"chosen"}`).mustStatus(t, http.StatusCreated)
 		s.do("GET", "/Patient/chosen", "").mustStatus(t, http.StatusOK)
 		// Several matches: 412.
-		s.create(patientWithNHS("dup"))
-		s.create(patientWithNHS("dup"))
-		s.do("PUT", "/Patient?identifier=dup", patientWithNHS("dup")).mustStatus(t, http.StatusPreconditionFailed).outcome(t)
+		s.create(patientWithNHS("9434765919"))
+		s.create(patientWithNHS("9434765919"))
+		s.do("PUT", "/Patient?identifier=9434765919", patientWithNHS("9434765919")).mustStatus(t, http.StatusPreconditionFailed).outcome(t)
 	})
 }
 
 func TestConditionalDelete(t *testing.T) {
 	forEachServer(t, func(t *testing.T, s *server) {
-		id := s.create(patientWithNHS("9000000050"))
+		id := s.create(patientWithNHS("9000000076"))
 		s.do("DELETE", "/Patient?identifier=nothing-matches", "").mustStatus(t, http.StatusOK).outcome(t)
-		s.do("DELETE", "/Patient?identifier="+nhs+"|9000000050", "").mustStatus(t, http.StatusOK)
+		s.do("DELETE", "/Patient?identifier="+nhs+"|9000000076", "").mustStatus(t, http.StatusOK)
 		s.do("GET", "/Patient/"+id, "").mustStatus(t, http.StatusGone)
-		s.create(patientWithNHS("dup"))
-		s.create(patientWithNHS("dup"))
-		s.do("DELETE", "/Patient?identifier=dup", "").mustStatus(t, http.StatusPreconditionFailed).outcome(t)
-		if r := s.do("GET", "/Patient?identifier=dup", "").json(t); len(r["entry"].([]any)) != 2 {
+		s.create(patientWithNHS("9434765919"))
+		s.create(patientWithNHS("9434765919"))
+		s.do("DELETE", "/Patient?identifier=9434765919", "").mustStatus(t, http.StatusPreconditionFailed).outcome(t)
+		if r := s.do("GET", "/Patient?identifier=9434765919", "").json(t); len(r["entry"].([]any)) != 2 {
 			t.Error("a refused conditional delete deleted something")
 		}
 	})

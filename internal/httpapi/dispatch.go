@@ -1,9 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -14,6 +14,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
 
 // queryKey holds the request's parsed query parameters in the gin context.
@@ -186,6 +187,11 @@ func (a *API) serve(c *gin.Context, query url.Values) (*response, error) {
 		if req.body, err = a.readBody(c); err != nil {
 			return nil, err
 		}
+		if !rt.form {
+			if err := fhirjson.CheckLimits(req.body, a.bodyLimits()); err != nil {
+				return nil, bodyTooCostly(err)
+			}
+		}
 	}
 	ctx := rest.WithBase(c.Request.Context(), req.base)
 	return h(ctx, req)
@@ -197,7 +203,14 @@ func (a *API) readBody(c *gin.Context) ([]byte, error) {
 	if c.Request.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	// With a Content-Length the body is read into one buffer of its size,
+	// not grown by doubling: a large body costs its size once.
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	body := buf.Bytes()
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -206,6 +219,24 @@ func (a *API) readBody(c *gin.Context) ([]byte, error) {
 		return nil, fhirerr.Wrap(fhirerr.Invalid, "invalid", err, "could not read the request body")
 	}
 	return body, nil
+}
+
+// bodyLimits bound a whole JSON body before anything decodes it: a batch
+// or transaction Bundle as a whole (each resource in it is bounded again,
+// more tightly, by fhirjson.Parse), a JSON Patch, an operation's Parameters.
+func (a *API) bodyLimits() fhirjson.Limits {
+	l := fhirjson.DefaultLimits
+	l.MaxEntries = a.opts.MaxBundleEntries
+	l.MaxNodes = a.opts.MaxBodyNodes
+	return l
+}
+
+func bodyTooCostly(err error) error {
+	var le *fhirjson.LimitError
+	if errors.As(err, &le) {
+		return rest.TooCostly(le)
+	}
+	return err
 }
 
 func tooLarge(limit int64) error {

@@ -126,9 +126,9 @@ func TestConditionalPatch(t *testing.T) {
 			t.Errorf("conditional patch did not apply: %v", p)
 		}
 		s.do("PATCH", "/Patient?identifier=nobody", `[]`, "Content-Type", jsonPatch).mustStatus(t, http.StatusNotFound)
-		s.create(patientWithNHS("dup"))
-		s.create(patientWithNHS("dup"))
-		s.do("PATCH", "/Patient?identifier=dup", `[]`, "Content-Type", jsonPatch).mustStatus(t, http.StatusPreconditionFailed)
+		s.create(patientWithNHS("9434765919"))
+		s.create(patientWithNHS("9434765919"))
+		s.do("PATCH", "/Patient?identifier=9434765919", `[]`, "Content-Type", jsonPatch).mustStatus(t, http.StatusPreconditionFailed)
 	})
 }
 

@@ -39,6 +39,16 @@ var statusOf = map[fhirerr.Kind]int{
 // clinician's retry is not noticeably delayed.
 const retryAfterSeconds = "5"
 
+// statusFor is the status of kind k. A kind missing from statusOf is a
+// server fault (TestEveryKindHasAStatus catches it), so it is 500, never
+// the 200 a zero status would make.
+func statusFor(k fhirerr.Kind) int {
+	if status, ok := statusOf[k]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
 // writeError is the one function that renders errors: a status from the
 // kind and an OperationOutcome. Internal errors are logged in full and shown
 // only as "internal error" with the request id.
@@ -49,7 +59,7 @@ func (a *API) writeError(c *gin.Context, err error) {
 		loggerFrom(c.Request.Context()).Error("internal error", "err", err)
 		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", id)
 	}
-	status := statusOf[fe.Kind]
+	status := statusFor(fe.Kind)
 	if fe.Kind == fhirerr.Unavailable {
 		c.Header("Retry-After", retryAfterSeconds)
 	}

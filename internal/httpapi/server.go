@@ -47,9 +47,12 @@ type Options struct {
 	MaxBodyBytes   int64
 	// MaxBundleEntries bounds the entries of a batch (larger: 413).
 	MaxBundleEntries int
-	Logger           *slog.Logger
-	Version          string                          // software version reported in /metadata
-	Ready            func(ctx context.Context) error // readiness check, e.g. a database ping
+	// MaxBodyNodes bounds the JSON values of a whole body (more: 413);
+	// each resource in it is bounded by fhirjson.DefaultLimits too.
+	MaxBodyNodes int
+	Logger       *slog.Logger
+	Version      string                          // software version reported in /metadata
+	Ready        func(ctx context.Context) error // readiness check, e.g. a database ping
 	// RequestTimeout is every request's deadline (default 30 s): the
 	// database work it does stops there and it gets 503.
 	RequestTimeout time.Duration
@@ -57,6 +60,16 @@ type Options struct {
 
 // DefaultRequestTimeout is the deadline of a request when Options gives none.
 const DefaultRequestTimeout = 30 * time.Second
+
+// Defaults of the body limits (see README, Request body limits). 8 MiB
+// holds a 10,000-entry transaction of typical resources (the README's
+// treatment summary averages 800 bytes an entry) or a document with a
+// scanned letter; 500,000 JSON values is 50 for each of 10,000 entries,
+// twice what that treatment summary uses.
+const (
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxBodyNodes = 500000
+)
 
 // API serves FHIR over HTTP.
 type API struct {
@@ -74,7 +87,10 @@ func New(opts Options) http.Handler {
 		opts.Logger = slog.Default()
 	}
 	if opts.MaxBodyBytes <= 0 {
-		opts.MaxBodyBytes = 16 << 20
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxBodyNodes <= 0 {
+		opts.MaxBodyNodes = DefaultMaxBodyNodes
 	}
 	if opts.MaxBundleEntries <= 0 {
 		opts.MaxBundleEntries = 10000

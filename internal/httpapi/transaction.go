@@ -617,7 +617,7 @@ func entryIssue(is fhirerr.Issue, e *txEntry) fhirerr.Issue {
 		is.Expression = e.at() + ".resource." + x
 	}
 	if e.method != "" {
-		is.Diagnostics = e.at() + " (" + e.method + " " + e.rawURL + "): " + is.Diagnostics
+		is.Diagnostics = e.at() + " (" + e.method + " " + fhirerr.Clip(e.rawURL, fhirerr.MaxQuoted) + "): " + is.Diagnostics
 	} else {
 		is.Diagnostics = e.at() + ": " + is.Diagnostics
 	}

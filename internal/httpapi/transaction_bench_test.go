@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sharedcare/sharedcare/internal/seed"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 )
 
@@ -27,7 +28,7 @@ func treatmentSummaries(tb testing.TB, n, round int) string {
 	for copy := 0; len(entries) < n; copy++ {
 		r := strings.NewReplacer(
 			"urn:uuid:5b0f1a52-0000-4000-8000-", fmt.Sprintf("urn:uuid:%08x-%04x-4000-8000-", round, copy),
-			"9000000009", fmt.Sprintf("9%04d%05d", round%10000, copy),
+			"9000000009", seed.NHSNumber(round*100000+copy), // valid: the server checks the check digit
 			"gp-practice-a", fmt.Sprintf("gp-%d-%d", round, copy))
 		for _, e := range fixture.Entry {
 			if len(entries) < n {

@@ -37,5 +37,5 @@ func (s *Service) bound(tx store.Store) *Service {
 	if s.inTx && s.store == tx {
 		return s
 	}
-	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, deferred: s.deferred}
+	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, deferred: s.deferred, modifiers: s.modifiers}
 }

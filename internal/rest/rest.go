@@ -30,6 +30,9 @@ type Service struct {
 	// whole transaction is written (see DeferReferenceChecks).
 	deferred *[]Unresolved
 	hooks    map[string][]Hook // by resource type
+	// modifiers are the modifierExtension urls the server knows (see
+	// AllowModifierExtensions).
+	modifiers map[string]bool
 }
 
 // New returns a Service over st for the types in reg.
@@ -114,6 +117,10 @@ func (s *Service) VRead(ctx context.Context, typ, id, vid string) (*fhir.Resourc
 func parse(typ string, body []byte) (*fhir.Document, error) {
 	res, err := fhirjson.Parse(body)
 	if err != nil {
+		var le *fhirjson.LimitError
+		if errors.As(err, &le) {
+			return nil, TooCostly(le)
+		}
 		var ve *fhirjson.ValidationError
 		if !errors.As(err, &ve) {
 			return nil, fmt.Errorf("rest.parse: %w", err)
@@ -128,6 +135,16 @@ func parse(typ string, body []byte) (*fhir.Document, error) {
 		return nil, fhirerr.Invalidf(res.Type(), "the body is a %s, but the request is for %s", res.Type(), typ)
 	}
 	return fhir.ParseDocument(body)
+}
+
+// TooCostly is the 413 for a body over one of fhirjson's limits, naming the
+// limit and where it was passed. Nesting deeper than any resource goes is
+// a malformed body (400), as fhirjson.Parse reports it.
+func TooCostly(le *fhirjson.LimitError) error {
+	if le.Limit == "depth" {
+		return fhirerr.New(fhirerr.Invalid, "structure", "", "%s", le.Message)
+	}
+	return fhirerr.New(fhirerr.TooLarge, "too-costly", le.Path, "%s (limit: %s %d)", le.Message, le.Limit, le.Max)
 }
 
 // CreateOptions refine a create.
@@ -325,6 +342,9 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 // replaces (nil when none).
 func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, prev *fhir.Resource, version int64, method string) (*fhir.Resource, error) {
 	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
+	if err := s.checkContent(doc); err != nil {
+		return nil, err
+	}
 	hooks := s.hooks[out.Type]
 	var bound *Service
 	if len(hooks) > 0 {

@@ -25,7 +25,7 @@ func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 		return fn(s)
 	}
 	return attempt(ctx, s.store, "a resource in this transaction", func(st store.Store) error {
-		return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks})
+		return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, modifiers: s.modifiers})
 	})
 }
 

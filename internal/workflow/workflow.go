@@ -59,12 +59,14 @@ type Workflow struct {
 }
 
 // New returns the workflow over svc and registers its write hooks on svc:
-// from then on every Task write keeps to the state machine and every
-// QuestionnaireResponse is checked against its Questionnaire.
+// from then on every Task write keeps to the state machine, every
+// QuestionnaireResponse is checked against its Questionnaire and every
+// Questionnaire against the R4 item invariants.
 func New(svc *rest.Service, cfg Config) *Workflow {
 	w := &Workflow{records: svc, cfg: cfg, now: fhir.Now}
 	svc.Hook("Task", taskHook{w})
 	svc.Hook("QuestionnaireResponse", responseHook{})
+	svc.Hook("Questionnaire", definitionHook{})
 	return w
 }
 

@@ -85,8 +85,10 @@ var idPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
 // ValidID reports whether s is a valid FHIR resource id.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
-// Parse parses data as one R4 resource and validates it. Every problem found
-// is returned in a *ValidationError; any other error is a fault of this package.
+// Parse parses data as one R4 resource and validates it. A body over
+// DefaultLimits is refused unread with a *LimitError; every problem found in
+// a resource is returned in a *ValidationError; any other error is a fault
+// of this package.
 func Parse(data []byte) (*Resource, error) {
 	if err := checkShape(data); err != nil {
 		return nil, err
@@ -126,34 +128,18 @@ func parse(data []byte) (*Resource, error) {
 }
 
 // checkShape rejects what the decoder should never see: a body that is not
-// a JSON object, and nesting deeper than MaxDepth.
+// a JSON object, and one over DefaultLimits (a *LimitError; nesting beyond
+// any resource's shape is a structure issue instead).
 func checkShape(data []byte) error {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return &ValidationError{Issues: []Issue{{Code: "structure", Message: "the body must be a JSON object"}}}
 	}
-	depth, inString, escaped := 0, false, false
-	for _, c := range trimmed {
-		switch {
-		case escaped:
-			escaped = false
-		case inString:
-			if c == '\\' {
-				escaped = true
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > MaxDepth {
-				return &ValidationError{Issues: []Issue{{Code: "structure",
-					Message: fmt.Sprintf("JSON nesting deeper than %d levels", MaxDepth)}}}
-			}
-		case c == '}' || c == ']':
-			depth--
+	if err := CheckLimits(trimmed, DefaultLimits); err != nil {
+		if le, ok := err.(*LimitError); ok && le.Limit == "depth" {
+			return &ValidationError{Issues: []Issue{{Code: "structure", Message: le.Message}}}
 		}
+		return err
 	}
 	if !json.Valid(trimmed) {
 		var v any

@@ -12,8 +12,9 @@ import (
 )
 
 // lint checks the FHIR JSON rules google/fhir/go v0.7.4 lets through, in one
-// pass over the bytes: member names are unique within an object, arrays and
-// strings are never empty, and narrative XHTML is safe. It also reports
+// pass over the bytes: member names are unique within an object, objects,
+// arrays and strings are never empty (json.html: "objects SHALL NOT be
+// empty"), contained resources have valid ids, and narrative XHTML is safe. It also reports
 // whether some uri-like member holds white space, so the exact (and much
 // slower) proto walk of checkPrimitives runs only then. data is valid JSON
 // whose top-level object is a resource of type typ.
@@ -24,6 +25,9 @@ func lint(data []byte, typ string) (issues []Issue, suspectURI bool) {
 		object bool
 		index  int      // arrays: the element being read
 		keys   [][]byte // objects: member names seen so far
+		// contained marks a contained resource: an element of a contained
+		// array. google/fhir/go leaves their ids unchecked.
+		contained bool
 	}
 	var stack []frame
 	var key []byte // the member name of the value being read
@@ -58,7 +62,11 @@ func lint(data []byte, typ string) (issues []Issue, suspectURI bool) {
 			if c == '[' && nextNonSpace(data, i+1) == ']' {
 				issues = append(issues, Issue{Code: "structure", Path: path(seg), Message: "arrays must not be empty: leave the element out instead"})
 			}
-			stack = append(stack, frame{seg: seg, object: c == '{'})
+			if c == '{' && nextNonSpace(data, i+1) == '}' {
+				issues = append(issues, Issue{Code: "structure", Path: path(seg), Message: "objects must not be empty: leave the element out instead"})
+			}
+			contained := c == '{' && len(stack) > 0 && !stack[len(stack)-1].object && stack[len(stack)-1].seg == ".contained"
+			stack = append(stack, frame{seg: seg, object: c == '{', contained: contained})
 			expectKey = c == '{'
 		case '}', ']':
 			stack = stack[:len(stack)-1]
@@ -84,6 +92,11 @@ func lint(data []byte, typ string) (issues []Issue, suspectURI bool) {
 				key, expectKey = raw, false
 			case len(raw) == 0:
 				issues = append(issues, Issue{Code: "value", Path: here(), Message: "strings must not be empty: leave the element out instead"})
+			case string(key) == "id" && stack[len(stack)-1].object && stack[len(stack)-1].contained:
+				var id string
+				if json.Unmarshal(data[i:end+1], &id) != nil || !ValidID(id) {
+					issues = append(issues, Issue{Code: "value", Path: here(), Message: "a contained resource id must be 1-64 of A-Z a-z 0-9 - ."})
+				}
 			case string(key) == "div":
 				var div string
 				if err := json.Unmarshal(data[i:end+1], &div); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -13,10 +14,44 @@ import (
 // indexTables are the search index tables, one per parameter value shape.
 var indexTables = []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"}
 
-// insertBatch collects multi-row INSERTs, one per index table.
+// maxParams bounds the bind parameters of one statement, so a resource's
+// index rows are written in as many statements as they need and a resource
+// stores the same on both databases however many values it indexes.
+// PostgreSQL allows 65535. SQLite allows 32766, but the pure-Go driver
+// binds each parameter by a linear search of the arguments, quadratic in
+// their number (30,000 parameters took seconds), so SQLite statements
+// stay at its historic limit of 999.
+func (s *Store) maxParams() int {
+	if s.dialect == postgres {
+		return 30000
+	}
+	return 999
+}
+
+// maxIndexed is the most bytes of a text value a btree index holds.
+// PostgreSQL refuses index entries over about 2700 bytes (a third of a
+// page) and SQLite has no such limit, so without a cap a long family name
+// or identifier stored on one database and failed on the other. Values are
+// cut on a character boundary; the predicates cut query values the same way.
+const maxIndexed = 1000
+
+// indexed clips a text value to what the btree indexes hold.
+func indexed(s string) string {
+	if len(s) <= maxIndexed {
+		return s
+	}
+	cut := maxIndexed
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// insertBatch collects multi-row INSERTs of at most maxParams parameters.
 type insertBatch struct {
-	sql  []string
-	args [][]any
+	maxParams int
+	sql       []string
+	args      [][]any
 }
 
 func (b *insertBatch) add(table, cols string, rows [][]any) {
@@ -24,10 +59,15 @@ func (b *insertBatch) add(table, cols string, rows [][]any) {
 		return
 	}
 	n := len(rows[0])
+	perStatement := b.maxParams / n
+	for len(rows) > perStatement {
+		b.add(table, cols, rows[:perStatement])
+		rows = rows[perStatement:]
+	}
 	placeholder := "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
-	var args []any
+	args := make([]any, 0, len(rows)*n)
 	for i, row := range rows {
 		if i > 0 {
 			sb.WriteString(", ")
@@ -66,13 +106,13 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 	var strs, toks, refs, dates, nums, uris [][]any
 	for _, e := range index {
 		for _, v := range e.Strings {
-			strs = append(strs, []any{typ, id, e.Param, e.Group, v.Norm, v.Exact})
+			strs = append(strs, []any{typ, id, e.Param, e.Group, indexed(v.Norm), v.Exact})
 		}
 		for _, v := range e.Tokens {
-			toks = append(toks, []any{typ, id, e.Param, e.Group, v.System, v.Code, v.Text})
+			toks = append(toks, []any{typ, id, e.Param, e.Group, indexed(v.System), indexed(v.Code), v.Text})
 		}
 		for _, v := range e.References {
-			refs = append(refs, []any{typ, id, e.Param, e.Group, v.Type, v.ID, v.URL})
+			refs = append(refs, []any{typ, id, e.Param, e.Group, indexed(v.Type), indexed(v.ID), v.URL})
 		}
 		for _, v := range e.Dates {
 			dates = append(dates, []any{typ, id, e.Param, e.Group, v.Low, v.High})
@@ -81,10 +121,10 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 			nums = append(nums, []any{typ, id, e.Param, e.Group, v.Value, v.Low, v.High, v.System, v.Code})
 		}
 		for _, v := range e.URIs {
-			uris = append(uris, []any{typ, id, e.Param, e.Group, v})
+			uris = append(uris, []any{typ, id, e.Param, e.Group, indexed(v)})
 		}
 	}
-	var b insertBatch
+	b := insertBatch{maxParams: s.maxParams()}
 	b.add("idx_string", "res_type, res_id, param, grp, value, exact", strs)
 	b.add("idx_token", "res_type, res_id, param, grp, system, code, text", toks)
 	b.add("idx_reference", "res_type, res_id, param, grp, target_type, target_id, url", refs)
@@ -94,16 +134,20 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 	if len(b.sql) == 0 {
 		return nil
 	}
-	if s.dialect == postgres && len(b.sql) > 1 { // one round trip: the inserts as CTEs
-		var sb strings.Builder
-		var args []any
-		for i, q := range b.sql[:len(b.sql)-1] {
-			fmt.Fprintf(&sb, "%si%d AS (%s)", map[bool]string{true: "WITH ", false: ", "}[i == 0], i, q)
-			args = append(args, b.args[i]...)
+	if s.dialect == postgres { // few round trips: runs of inserts as CTEs
+		for start := 0; start < len(b.sql); {
+			end, params := start+1, len(b.args[start])
+			for end < len(b.sql) && params+len(b.args[end]) <= b.maxParams {
+				params += len(b.args[end])
+				end++
+			}
+			q, args := withCTEs(b.sql[start:end], b.args[start:end])
+			if err := db.Exec(q, args...).Error; err != nil {
+				return err
+			}
+			start = end
 		}
-		sb.WriteString(" " + b.sql[len(b.sql)-1])
-		args = append(args, b.args[len(b.sql)-1]...)
-		return db.Exec(sb.String(), args...).Error
+		return nil
 	}
 	for i, q := range b.sql {
 		if err := db.Exec(q, b.args[i]...).Error; err != nil {
@@ -111,6 +155,18 @@ func (s *Store) replaceIndex(ctx context.Context, typ, id string, hadPrevious bo
 		}
 	}
 	return nil
+}
+
+// withCTEs joins INSERT statements into one: all but the last as CTEs.
+func withCTEs(stmts []string, args [][]any) (string, []any) {
+	var sb strings.Builder
+	var all []any
+	for i, q := range stmts[:len(stmts)-1] {
+		fmt.Fprintf(&sb, "%si%d AS (%s) ", map[bool]string{true: "WITH ", false: ", "}[i == 0], i, q)
+		all = append(all, args[i]...)
+	}
+	sb.WriteString(stmts[len(stmts)-1])
+	return sb.String(), append(all, args[len(stmts)-1]...)
 }
 
 // Current lists current resources after (afterType, afterID).

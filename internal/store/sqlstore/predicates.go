@@ -15,28 +15,28 @@ func (b *sqlBuilder) predOn(i string, c search.Clause, p search.Pred) (string, [
 		case "exact":
 			return i + ".exact = ?", []any{p.Text}
 		case "contains":
-			return i + `.value LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(p.Text) + "%"}
+			return i + `.value LIKE ? ESCAPE '\'`, []any{"%" + escapeLike(indexed(p.Text)) + "%"}
 		}
-		return b.prefix(i+".value", p.Text)
+		return b.prefix(i+".value", indexed(p.Text))
 	case "token":
 		switch {
 		case c.Modifier == "text":
 			return b.prefix(i+".text", p.Text)
 		case !p.HasSystem:
-			return i + ".code = ?", []any{p.Code}
+			return i + ".code = ?", []any{indexed(p.Code)}
 		case p.Code == "":
-			return i + ".system = ?", []any{p.System}
+			return i + ".system = ?", []any{indexed(p.System)}
 		default:
-			return i + ".code = ? AND " + i + ".system = ?", []any{p.Code, p.System}
+			return i + ".code = ? AND " + i + ".system = ?", []any{indexed(p.Code), indexed(p.System)}
 		}
 	case "reference":
 		switch {
 		case p.URL != "":
 			return i + ".url = ?", []any{p.URL}
 		case p.RefType != "":
-			return i + ".target_id = ? AND " + i + ".target_type = ?", []any{p.RefID, p.RefType}
+			return i + ".target_id = ? AND " + i + ".target_type = ?", []any{indexed(p.RefID), indexed(p.RefType)}
 		default:
-			return i + ".target_id = ?", []any{p.RefID}
+			return i + ".target_id = ?", []any{indexed(p.RefID)}
 		}
 	case "date":
 		return dateCond(i+".low", i+".high", p)
@@ -54,11 +54,11 @@ func (b *sqlBuilder) predOn(i string, c search.Clause, p search.Pred) (string, [
 	case "uri":
 		switch c.Modifier {
 		case "below":
-			return b.prefix(i+".uri", p.Text)
+			return b.prefix(i+".uri", indexed(p.Text))
 		case "above":
 			return "substr(?, 1, length(" + i + ".uri)) = " + i + ".uri", []any{p.Text}
 		}
-		return i + ".uri = ?", []any{p.Text}
+		return i + ".uri = ?", []any{indexed(p.Text)}
 	}
 	return "1 = 0", nil
 }

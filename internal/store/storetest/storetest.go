@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LockWaitEndsWithDeadline", testLockWaitEndsWithDeadline},
 		{"Search", testSearch},
 		{"SearchPageBytes", testSearchPageBytes},
+		{"LargeIndexes", testLargeIndexes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
