@@ -29,7 +29,7 @@ func TestLoad(t *testing.T) {
 			want: &Config{DatabaseURL: "postgres://u:p@db:5432/x", Addr: "127.0.0.1:9000", BaseURL: "https://fhir.example.org/fhir", MaxBodyBytes: 2048, MaxEntries: 50, LogLevel: slog.LevelDebug,
 				HNAThreshold: 7, UnacknowledgedDays: 10, AllowedHosts: localOnly, RequestTimeout: 90 * time.Second, DBMaxConns: 10}},
 		{name: "hosts and proxies", env: map[string]string{"SHAREDCARE_ALLOWED_HOSTS": " fhir.example.org, *.trust.nhs.uk:8443,", "SHAREDCARE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7,::ffff:172.16.0.1, fd00::/8"},
-			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 16 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14,
+			want: &Config{DatabaseURL: "sqlite:./data/sharedcare.db", Addr: ":8080", MaxBodyBytes: 8 << 20, MaxEntries: 10000, LogLevel: slog.LevelInfo, HNAThreshold: 5, UnacknowledgedDays: 14,
 				RequestTimeout: 30 * time.Second, DBMaxConns: 32,
 				AllowedHosts:   []string{"fhir.example.org", "*.trust.nhs.uk:8443"},
 				TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("172.16.0.1/32"), netip.MustParsePrefix("fd00::/8")}}},

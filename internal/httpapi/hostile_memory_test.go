@@ -29,7 +29,7 @@ func inProcess(h http.Handler, c hostileCase) (serve func() int) {
 	}
 }
 
-const httpapiBase = "http://sharedcare.test/fhir"
+const httpapiBase = "http://localhost/fhir" // an allowed Host
 
 // allocated is what fn allocates, as runtime.MemStats counts it.
 func allocated(fn func()) uint64 {
