@@ -31,10 +31,25 @@ type Service struct {
 	// inTx marks a Service bound to one transaction (see InTx): writes
 	// join it instead of opening their own, and are not retried alone.
 	inTx bool
-	// deferred, when not nil, collects local references to check once the
-	// whole transaction is written (see DeferReferenceChecks).
-	deferred *[]Unresolved
+	// deferred, when not nil, collects local references and deletions to
+	// check once the whole transaction is written (see DeferReferenceChecks).
+	deferred *deferredChecks
 	hooks    map[string][]Hook // by resource type
+	// protected are the resources only the server's own start-up writes may
+	// change (see Protect), by Type/id.
+	protected map[string]string
+}
+
+// deferredChecks are the checks a transaction makes once all its entries
+// are written.
+type deferredChecks struct {
+	refs    []Unresolved // local references, whose targets must exist
+	deleted []fhir.Ref   // deletions, which nothing current may refer to
+}
+
+// child is a Service like s working in tx, within a transaction.
+func (s *Service) child(tx store.Store) *Service {
+	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, protected: s.protected}
 }
 
 // New returns a Service over st for the types in reg.
@@ -267,6 +282,18 @@ func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, if
 	if err := tx.Write(ctx, del, nil); err != nil {
 		return Deleted{}, err
 	}
+	target := fhir.Ref{Type: typ, ID: id, Value: typ + "/" + id}
+	if s.deferred != nil { // a transaction: its other entries may still remove the references
+		s.deferred.deleted = append(s.deferred.deleted, target)
+		return Deleted{Version: del.Version}, nil
+	}
+	referenced, err := s.checkReferrers(ctx, tx, []fhir.Ref{target})
+	if err != nil {
+		return Deleted{}, err
+	}
+	if referenced != nil {
+		return Deleted{}, s.referencedError(referenced)
+	}
 	return Deleted{Version: del.Version}, nil
 }
 
@@ -356,7 +383,7 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 		return nil, err
 	}
 	out.Body = body
-	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc); err != nil {
+	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc, s.kept(ctx, hooks, prev, doc)); err != nil {
 		return nil, err
 	}
 	if err := tx.Write(ctx, out, s.registry.Params().Index(out.Type, doc.Tree())); err != nil {
@@ -373,10 +400,14 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 // checkReferences refuses references to served types on this server whose
 // targets do not exist. References elsewhere (other servers, contained
 // resources, types this server does not hold) are left alone.
-func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document) error {
+// kept, when not nil, are references (as written) left unchecked.
+func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document, kept map[string]bool) error {
 	var local []fhir.Ref
 	var issues []fhirerr.Issue
 	for _, ref := range doc.References(baseOf(ctx)) {
+		if kept[ref.Value] {
+			continue
+		}
 		if malformed(ref, s.registry) {
 			issues = append(issues, fhirerr.Issue{Code: "value", Expression: ref.Path,
 				Diagnostics: fmt.Sprintf("reference %q is not of the form Type/id (or Type/id/_history/version)", ref.Value)})
@@ -394,7 +425,7 @@ func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id s
 	}
 	if s.deferred != nil {
 		for _, ref := range local {
-			*s.deferred = append(*s.deferred, Unresolved{Source: typ + "/" + id, Ref: ref})
+			s.deferred.refs = append(s.deferred.refs, Unresolved{Source: typ + "/" + id, Ref: ref})
 		}
 		return nil
 	}

@@ -64,7 +64,19 @@ type Store interface {
 	Search(ctx context.Context, q *search.Query) (*SearchPage, error)
 
 	// Missing returns the refs whose target does not exist or is deleted.
+	// Inside InTx it also holds the existing targets until the transaction
+	// ends (a shared lock on PostgreSQL), so that a concurrent delete of a
+	// target waits and then sees the new reference (see Referrers).
 	Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error)
+
+	// Referrers lists the current resources that refer to one of targets
+	// (their Type and ID) through a reference the search index holds:
+	// relative (Type/id) or absolute under base (base/Type/id; base may be
+	// ""). Versioned references (Type/id/_history/n) name a version, which a
+	// deletion leaves in history, so they are not listed; nor is a
+	// resource's reference to itself. It returns at most limit referrers in
+	// (type, id) order and the number of all of them.
+	Referrers(ctx context.Context, targets []fhir.Ref, base string, limit int) ([]Referrer, int, error)
 
 	// History returns versions newest first, as HistoryQuery selects.
 	History(ctx context.Context, q HistoryQuery) (*HistoryPage, error)
@@ -87,6 +99,13 @@ type Store interface {
 
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// Referrer is a resource that refers to another (see Store.Referrers).
+type Referrer struct {
+	Type, ID string // the referring resource
+	Param    string // a search parameter that indexes the reference (the first by name)
+	Target   string // the Type/id it refers to (the first, when several)
 }
 
 // HistoryQuery selects versions for a history interaction. Type and ID narrow

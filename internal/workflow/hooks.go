@@ -27,13 +27,24 @@ func (h taskHook) AfterWrite(ctx context.Context, tx *rest.Service, prev, stored
 		return nil // a creation or an edit, not a transition
 	}
 	// No caller identity reaches the server yet (SMART on FHIR is to come),
-	// so the agent is the Task's owner, else its requester.
-	agent, display := reference(next.Tree()["owner"]), ""
-	if agent == "" {
-		agent = reference(next.Tree()["requester"])
-	}
-	if agent == "" {
-		display = "unknown: the Task has no owner or requester"
+	// so the agent is the Task's owner, else its requester: the first that
+	// still exists, since a Task stranded by a deletion may be cancelled.
+	agent, display := "", "unknown: the Task has no owner or requester"
+	for _, ref := range []string{reference(next.Tree()["owner"]), reference(next.Tree()["requester"])} {
+		if ref == "" {
+			continue
+		}
+		if typ, id := fhir.LocalTarget(ref, rest.Base(ctx)); typ != "" {
+			if _, err := tx.Read(ctx, typ, id); err != nil {
+				if fhirerr.Is(err, fhirerr.NotFound) || fhirerr.Is(err, fhirerr.Gone) || fhirerr.Is(err, fhirerr.Invalid) {
+					display = ref + " (no longer on this server)"
+					continue
+				}
+				return err
+			}
+		}
+		agent, display = ref, ""
+		break
 	}
 	target := "Task/" + stored.ID + "/_history/" + stored.VersionID()
 	body, err := json.Marshal(taskflow.Provenance(target, agent, display, from, to, stored.LastUpdated))
@@ -43,6 +54,19 @@ func (h taskHook) AfterWrite(ctx context.Context, tx *rest.Service, prev, stored
 	_, _, err = tx.Create(ctx, "Provenance", body, rest.CreateOptions{})
 	return err
 }
+
+// Retires lets a Task be cancelled or marked entered-in-error even when
+// what it refers to was deleted before deletes were refused while referred
+// to: the stranded Task can then be closed (rest.Retirer).
+func (taskHook) Retires(_ *fhir.Resource, next *fhir.Document) bool {
+	switch str(next.Tree()["status"]) {
+	case "cancelled", "entered-in-error":
+		return true
+	}
+	return false
+}
+
+var _ rest.Retirer = taskHook{}
 
 // responseHook checks a QuestionnaireResponse against the Questionnaire its
 // questionnaire canonical names, which must be on this server.

@@ -284,10 +284,17 @@ func (s *Store) Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error
 		sb.WriteString("(?, ?)")
 		args = append(args, r.Type, r.ID)
 	}
-	rows, err := s.conn(ctx).Raw("SELECT type, id FROM resources WHERE deleted = ? AND (type, id) IN ("+sb.String()+")",
-		append([]any{false}, args...)...).Rows()
+	q := "SELECT type, id FROM resources WHERE deleted = ? AND (type, id) IN (" + sb.String() + ")"
+	if s.inTx && s.dialect == postgres {
+		// Hold the targets as a foreign key would: a concurrent delete (Head
+		// takes FOR UPDATE) waits for this writer and then finds its
+		// reference; a delete that went first makes this re-check see it.
+		// (SQLite's writers are serial already.)
+		q += " ORDER BY type, id FOR KEY SHARE"
+	}
+	rows, err := s.conn(ctx).Raw(q, append([]any{false}, args...)...).Rows()
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore.Missing: %w", err)
+		return nil, fmt.Errorf("sqlstore.Missing: %w", s.translate(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
