@@ -27,6 +27,10 @@ type Config struct {
 	// UnacknowledgedDays is how long a handed-over Task may stay requested
 	// before $overdue flags it: SHAREDCARE_UNACKNOWLEDGED_DAYS.
 	UnacknowledgedDays int
+	// RequireQuestionnaire refuses QuestionnaireResponses to Questionnaires
+	// not on this server (422) instead of storing them unchecked with a
+	// warning: SHAREDCARE_REQUIRE_QUESTIONNAIRE.
+	RequireQuestionnaire bool
 }
 
 // Variable describes one setting, for --help and the README.
@@ -44,6 +48,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"SHAREDCARE_HNA_THRESHOLD", "hna-threshold", "5", "holistic needs assessment concerns rated at or above this (0-10) become activities of the care plan $extract drafts"},
 	{"SHAREDCARE_UNACKNOWLEDGED_DAYS", "unacknowledged-days", "14", "days a handed-over Task may stay requested before Task/$overdue lists it as unacknowledged"},
+	{"SHAREDCARE_REQUIRE_QUESTIONNAIRE", "require-questionnaire", "false", "true refuses (422) a QuestionnaireResponse whose Questionnaire is not on this server; false stores it unchecked, with a warning"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -90,6 +95,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_UNACKNOWLEDGED_DAYS=%q: want a whole number of days, at least 1", *values["SHAREDCARE_UNACKNOWLEDGED_DAYS"]))
 	}
 	c.UnacknowledgedDays = days
+	require, err := strconv.ParseBool(*values["SHAREDCARE_REQUIRE_QUESTIONNAIRE"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_REQUIRE_QUESTIONNAIRE=%q: want true or false", *values["SHAREDCARE_REQUIRE_QUESTIONNAIRE"]))
+	}
+	c.RequireQuestionnaire = require
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -146,5 +156,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Int("hna_threshold", c.HNAThreshold),
 		slog.Int("unacknowledged_days", c.UnacknowledgedDays),
+		slog.Bool("require_questionnaire", c.RequireQuestionnaire),
 	)
 }

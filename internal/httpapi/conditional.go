@@ -37,6 +37,7 @@ func criteria(r *request, interaction string) (string, error) {
 //	@Failure		412			{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [put]
 func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "update")
 	if err != nil {
 		return nil, err
@@ -107,6 +108,7 @@ func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, err
 //	@Failure		422			{object}	object	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
 //	@Router			/{type}/{id} [patch]
 func (a *API) patch(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	p, ifMatch, err := patchOf(r)
 	if err != nil {
 		return nil, err
@@ -132,6 +134,7 @@ func (a *API) patch(ctx context.Context, r *request) (*response, error) {
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [patch]
 func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "patch")
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -35,6 +36,7 @@ import (
 //	@Failure		415		{object}	object	"OperationOutcome: not JSON"
 //	@Router			/{type} [post]
 func (a *API) create(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	res, created, err := r.svc.Create(ctx, r.typ, r.body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.header.Get("If-None-Exist")})
 	if err != nil {
 		return nil, err
@@ -67,6 +69,7 @@ func (a *API) create(ctx context.Context, r *request) (*response, error) {
 //	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
 //	@Router			/{type}/{id} [put]
 func (a *API) update(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	ifMatch, err := ifMatchVersion(r.header)
 	if err != nil {
 		return nil, err
@@ -215,12 +218,17 @@ func written(r *request, res *fhir.Resource, status int, verb string) (*response
 		resp.header.Set("Location", loc)
 	}
 	resp.header.Set("Content-Location", loc)
+	warnings := r.warnings.Issues()
 	switch prefer(r.header, "return") {
 	case "minimal":
 	case "OperationOutcome":
-		resp.body = fhir.Information(verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID())
+		resp.body = fhir.Outcome(append([]fhirerr.Issue{{Severity: "information", Code: "informational",
+			Diagnostics: verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID()}}, warnings...)...)
 	default:
 		resp.body = res.Body
+	}
+	if len(warnings) > 0 && !bytes.HasPrefix(resp.body, outcomePrefix) { // minimal, or the resource
+		resp.outcome = fhir.Outcome(warnings...)
 	}
 	return resp, nil
 }

@@ -262,6 +262,9 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (De
 
 // delete records the deletion of typ/id in tx.
 func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (Deleted, error) {
+	if err := s.guard(ctx, typ, id, "deleted"); err != nil {
+		return Deleted{}, err
+	}
 	head, err := tx.Head(ctx, typ, id)
 	if fhirerr.Is(err, fhirerr.NotFound) {
 		if ifMatch != 0 {
@@ -351,6 +354,7 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 	}
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
+		resetWarnings(ctx)
 		err = s.store.InTx(ctx, fn)
 		if !errors.Is(err, store.ErrVersionConflict) {
 			return err
@@ -363,6 +367,9 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 // runs the type's hooks and stores it in tx. prev is the version it
 // replaces (nil when none).
 func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, prev *fhir.Resource, version int64, method string) (*fhir.Resource, error) {
+	if err := s.guard(ctx, doc.Type(), doc.ID(), "changed"); err != nil {
+		return nil, err
+	}
 	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
 	hooks := s.hooks[out.Type]
 	var bound *Service
