@@ -65,6 +65,7 @@ func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, err
 //	@Param			type	path		string	true	"Resource type"
 //	@Success		200		{object}	object	"OperationOutcome describing the deletion"
 //	@Success		204		"Deleted (Prefer: return=minimal)"
+//	@Failure		409		{object}	object	"OperationOutcome: current resources refer to the match (referential integrity)"
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [delete]
 func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, error) {

@@ -19,7 +19,7 @@ import (
 // create stores a new resource with a server-assigned id.
 //
 //	@Summary		Create a resource
-//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome. With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
+//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome (the OperationOutcome also carries warnings, such as a QuestionnaireResponse stored unchecked because its Questionnaire is not on this server). With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
 //	@Tags			interactions
 //	@Accept			json
 //	@Produce		json
@@ -137,7 +137,7 @@ func (a *API) vread(ctx context.Context, r *request) (*response, error) {
 // delete marks a resource deleted.
 //
 //	@Summary		Delete a resource
-//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds.
+//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds. A resource that current resources still refer to (through a search parameter, unversioned) is not deleted: 409 listing the first 20 of them and how many there are.
 //	@Tags			interactions
 //	@Produce		json
 //	@Param			type		path		string	true	"Resource type"
@@ -145,6 +145,8 @@ func (a *API) vread(ctx context.Context, r *request) (*response, error) {
 //	@Param			If-Match	header		string	false	"Expected current version"
 //	@Success		200			{object}	object	"OperationOutcome describing the deletion"
 //	@Success		204			"Deleted (Prefer: return=minimal)"
+//	@Failure		403			{object}	object	"OperationOutcome: content the server ships (the HNA Questionnaire)"
+//	@Failure		409			{object}	object	"OperationOutcome: current resources refer to it (referential integrity)"
 //	@Failure		412			{object}	object	"OperationOutcome: version mismatch"
 //	@Router			/{type}/{id} [delete]
 func (a *API) delete(ctx context.Context, r *request) (*response, error) {

@@ -108,6 +108,29 @@ type Referrer struct {
 	Target   string // the Type/id it refers to (the first, when several)
 }
 
+// RequestRecords is an optional capability of a Store (found by type
+// assertion): the record of requests that must take effect once, such as a
+// $handover retried by a hospital system after a timeout.
+type RequestRecords interface {
+	// RequestRecord returns the record of operation under key. It fails
+	// with NotFound when there is none.
+	RequestRecord(ctx context.Context, operation, key string) (*RequestRecord, error)
+
+	// RecordRequest stores rec. It must run inside InTx, with the key
+	// locked (Lock), so that the record commits with what the request
+	// wrote; a record already under the key fails with ErrVersionConflict.
+	RecordRequest(ctx context.Context, rec *RequestRecord) error
+}
+
+// RequestRecord is what a request that must take effect once did.
+type RequestRecord struct {
+	Operation, Key string
+	Hash           string // of the request as sent, to tell a retry from another request
+	Status         int    // the HTTP status first answered
+	Response       []byte // the body first answered
+	RecordedAt     time.Time
+}
+
 // HistoryQuery selects versions for a history interaction. Type and ID narrow
 // it to a type or an instance; empty means all.
 type HistoryQuery struct {

@@ -405,7 +405,8 @@ func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
 }
 
 // dataTables are the tables that hold resources, for RowCounts.
-var dataTables = []string{"resources", "resource_history", "idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"}
+var dataTables = []string{"resources", "resource_history", "idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri",
+	"request_records"}
 
 // RowCounts counts the rows of each table holding resource data: what an
 // operator checks, and what tests use to prove a failed write left nothing.
