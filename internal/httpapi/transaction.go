@@ -286,7 +286,7 @@ func (t *txRun) run(ctx context.Context) error {
 		}
 	}
 	if referenced != nil { // a DELETE entry's target is still referred to
-		return fhirerr.WithIssues(fhirerr.Conflict, t.tx.Issues(referenced, func(target string) string {
+		return fhirerr.WithIssues(fhirerr.Conflict, t.tx.ReferencedIssues(referenced, func(target string) string {
 			if e := byTarget[target]; e != nil {
 				return e.at()
 			}

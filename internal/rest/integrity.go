@@ -48,22 +48,25 @@ func (s *Service) checkReferrers(ctx context.Context, tx store.Store, targets []
 	return out, nil
 }
 
-// Issues renders r as OperationOutcome issues: what cannot be deleted and
+// ReferencedIssues renders r as OperationOutcome issues: what cannot be deleted and
 // why, one issue per listed referrer (entry, when not nil, gives the
 // expression of the request that deleted a target: a transaction entry),
 // and the count of those not listed.
-func (s *Service) Issues(r *Referenced, entry func(target string) string) []fhirerr.Issue {
+func (s *Service) ReferencedIssues(r *Referenced, entry func(target string) string) []fhirerr.Issue {
 	what := strings.Join(r.Targets, ", ")
 	if len(r.Targets) > 3 {
 		what = fmt.Sprintf("%d resources", len(r.Targets))
 	}
-	noun := "resource refers"
+	noun, them := "resource refers", "it"
 	if r.Total > 1 {
 		noun = "resources refer"
 	}
+	if len(r.Targets) > 1 {
+		them = "them"
+	}
 	issues := []fhirerr.Issue{{Code: "conflict", Diagnostics: fmt.Sprintf(
-		"Unable to delete %s: %d current %s to it (referential integrity); delete them or change their references first",
-		what, r.Total, noun)}}
+		"Unable to delete %s: %d current %s to %s (referential integrity); delete or change the referring resources first",
+		what, r.Total, noun, them)}}
 	for _, ref := range r.Referrers {
 		is := fhirerr.Issue{Code: "conflict", Diagnostics: fmt.Sprintf("%s/%s refers to %s%s",
 			ref.Type, ref.ID, ref.Target, s.at(ref))}
@@ -109,5 +112,5 @@ func (s *Service) at(ref store.Referrer) string {
 
 // referencedError is the 409 of a refused delete.
 func (s *Service) referencedError(r *Referenced) error {
-	return fhirerr.WithIssues(fhirerr.Conflict, s.Issues(r, nil))
+	return fhirerr.WithIssues(fhirerr.Conflict, s.ReferencedIssues(r, nil))
 }
