@@ -111,7 +111,7 @@ const docTemplate = `{
         },
         "/$handover": {
             "post": {
-                "description": "The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed). The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically and the answer is a Parameters resource: \"outcome\" (the transaction-response Bundle) and one \"waitingTask\" per Task now waiting for the GP.",
+                "description": "The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed), and a Bundle.identifier (system and value) unique to this handover. The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically, with a record of the identifier, and the answer is a Parameters resource: \"outcome\" (the transaction-response Bundle) and one \"waitingTask\" per Task now waiting for the GP. The same Bundle sent again under the same identifier (a retry after a timeout) stores nothing and gets the first answer again; a different Bundle under a used identifier gets 409.",
                 "consumes": [
                     "application/json"
                 ],
@@ -124,7 +124,7 @@ const docTemplate = `{
                 "summary": "Treatment-summary handover",
                 "parameters": [
                     {
-                        "description": "Bundle of type transaction",
+                        "description": "Bundle of type transaction, with identifier",
                         "name": "body",
                         "in": "body",
                         "required": true,
@@ -135,7 +135,7 @@ const docTemplate = `{
                 ],
                 "responses": {
                     "200": {
-                        "description": "Parameters: outcome, waitingTask",
+                        "description": "Parameters: outcome, waitingTask (a retry: the first answer, unchanged)",
                         "schema": {
                             "type": "object"
                         }
@@ -146,8 +146,14 @@ const docTemplate = `{
                             "type": "object"
                         }
                     },
+                    "409": {
+                        "description": "OperationOutcome: Bundle.identifier was already used by a different handover",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
                     "422": {
-                        "description": "OperationOutcome: one issue per broken shared-care rule",
+                        "description": "OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)",
                         "schema": {
                             "type": "object"
                         }
@@ -463,7 +469,7 @@ const docTemplate = `{
                 }
             },
             "post": {
-                "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome. With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.",
+                "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome (the OperationOutcome also carries warnings, such as a QuestionnaireResponse stored unchecked because its Questionnaire is not on this server). With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.",
                 "consumes": [
                     "application/json"
                 ],
@@ -576,6 +582,12 @@ const docTemplate = `{
                     },
                     "204": {
                         "description": "Deleted (Prefer: return=minimal)"
+                    },
+                    "409": {
+                        "description": "OperationOutcome: current resources refer to the match (referential integrity)",
+                        "schema": {
+                            "type": "object"
+                        }
                     },
                     "412": {
                         "description": "OperationOutcome: the criteria match more than one resource",
@@ -876,7 +888,7 @@ const docTemplate = `{
                 }
             },
             "delete": {
-                "description": "Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds.",
+                "description": "Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds. A resource that current resources still refer to (through a search parameter, unversioned) is not deleted: 409 listing the first 20 of them and how many there are.",
                 "produces": [
                     "application/json"
                 ],
@@ -915,6 +927,18 @@ const docTemplate = `{
                     },
                     "204": {
                         "description": "Deleted (Prefer: return=minimal)"
+                    },
+                    "403": {
+                        "description": "OperationOutcome: content the server ships (the HNA Questionnaire)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "409": {
+                        "description": "OperationOutcome: current resources refer to it (referential integrity)",
+                        "schema": {
+                            "type": "object"
+                        }
                     },
                     "412": {
                         "description": "OperationOutcome: version mismatch",

@@ -131,8 +131,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	svc := rest.New(st, reg)
 	svc.AllowModifierExtensions(cfg.AllowedModifierExtensions)
 	wf := workflow.New(svc, workflow.Config{
-		ExtractThreshold:    cfg.HNAThreshold,
-		UnacknowledgedAfter: time.Duration(cfg.UnacknowledgedDays) * 24 * time.Hour,
+		ExtractThreshold:     cfg.HNAThreshold,
+		UnacknowledgedAfter:  time.Duration(cfg.UnacknowledgedDays) * 24 * time.Hour,
+		RequireQuestionnaire: cfg.RequireQuestionnaire,
 	})
 	if err := wf.LoadContent(ctx, api.FS); err != nil {
 		return err

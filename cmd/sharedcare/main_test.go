@@ -198,6 +198,7 @@ func TestSeedCommand(t *testing.T) {
 	if err != nil || page.Total != 5*4 {
 		t.Errorf("Tasks seeded = %v, %v; want 20", page, err)
 	}
+	checkSeededHNA(t, st)
 	if err := run(context.Background(), []string{"seed", "-patients", "0", "-database-url", db}); err == nil {
 		t.Error("seed -patients 0 succeeded")
 	}

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/config"
+	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/seed"
+	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
 type seedOptions struct {
@@ -53,6 +56,11 @@ func seedPopulation(ctx context.Context, cfg *config.Config, log *slog.Logger, o
 		return err
 	}
 	defer st.Close()
+	// The generated responses answer the HNA the server ships: store it
+	// now, as serving would, so the seeded database is whole without a start.
+	if err := workflow.New(rest.New(st, reg), workflow.DefaultConfig).LoadContent(ctx, api.FS); err != nil {
+		return err
+	}
 	loader := &seed.Loader{Store: st, Params: reg.Params(), Batch: 500}
 	n, err := seed.Population(ctx, loader, seed.NewGenerator(opts.seed), opts.patients, func(done int, elapsed time.Duration) {
 		log.Info("seeding", "resources", done, "per_second", int(float64(done)/elapsed.Seconds()))

@@ -43,6 +43,10 @@ type Config struct {
 	// AllowedModifierExtensions are the modifierExtension urls the server
 	// accepts; any other is refused: SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS.
 	AllowedModifierExtensions []string
+	// RequireQuestionnaire refuses QuestionnaireResponses to Questionnaires
+	// not on this server (422) instead of storing them unchecked with a
+	// warning: SHAREDCARE_REQUIRE_QUESTIONNAIRE.
+	RequireQuestionnaire bool
 }
 
 // Variable describes one setting, for --help and the README.
@@ -65,6 +69,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_REQUEST_TIMEOUT", "request-timeout", "30s", "deadline of every request, database work included (past it: 503 with Retry-After, the transaction rolled back); 1s to 10m"},
 	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
 	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
+	{"SHAREDCARE_REQUIRE_QUESTIONNAIRE", "require-questionnaire", "false", "true refuses (422) a QuestionnaireResponse whose Questionnaire is not on this server; false stores it unchecked, with a warning"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -131,6 +136,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		}
 		c.AllowedModifierExtensions = append(c.AllowedModifierExtensions, u)
 	}
+	require, err := strconv.ParseBool(*values["SHAREDCARE_REQUIRE_QUESTIONNAIRE"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_REQUIRE_QUESTIONNAIRE=%q: want true or false", *values["SHAREDCARE_REQUIRE_QUESTIONNAIRE"]))
+	}
+	c.RequireQuestionnaire = require
 	if err := c.LogLevel.UnmarshalText([]byte(*values["SHAREDCARE_LOG_LEVEL"])); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_LOG_LEVEL=%q: want debug, info, warn or error", *values["SHAREDCARE_LOG_LEVEL"]))
 	}
@@ -229,5 +239,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.Duration("request_timeout", c.RequestTimeout),
 		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Any("allowed_modifier_extensions", c.AllowedModifierExtensions),
+		slog.Bool("require_questionnaire", c.RequireQuestionnaire),
 	)
 }

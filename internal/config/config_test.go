@@ -91,3 +91,32 @@ func TestAllowedModifierExtensions(t *testing.T) {
 		t.Errorf("Load error = %v, want one naming SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", err)
 	}
 }
+
+func TestRequireQuestionnaire(t *testing.T) {
+	for _, tt := range []struct {
+		name, value string
+		want        bool
+		wantErr     bool
+	}{
+		{"default", "", false, false},
+		{"true", "true", true, false},
+		{"false", "false", false, false},
+		{"not a bool", "sometimes", false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Load(nil, env(map[string]string{"SHAREDCARE_REQUIRE_QUESTIONNAIRE": tt.value}))
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "SHAREDCARE_REQUIRE_QUESTIONNAIRE") {
+					t.Fatalf("Load error = %v, want one naming SHAREDCARE_REQUIRE_QUESTIONNAIRE", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.RequireQuestionnaire != tt.want {
+				t.Errorf("RequireQuestionnaire = %v, want %v", got.RequireQuestionnaire, tt.want)
+			}
+		})
+	}
+}

@@ -232,5 +232,8 @@ func batchResponseEntry(ctx context.Context, resp *response, err error, at strin
 	} else if len(resp.body) > 0 {
 		e.Resource = resp.body
 	}
+	if e.Response.Outcome == nil && resp.outcome != nil { // warnings about a write answered with its resource
+		e.Response.Outcome = resp.outcome
+	}
 	return e
 }

@@ -37,6 +37,7 @@ func criteria(r *request, interaction string) (string, error) {
 //	@Failure		412			{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [put]
 func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "update")
 	if err != nil {
 		return nil, err
@@ -64,6 +65,7 @@ func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, err
 //	@Param			type	path		string	true	"Resource type"
 //	@Success		200		{object}	object	"OperationOutcome describing the deletion"
 //	@Success		204		"Deleted (Prefer: return=minimal)"
+//	@Failure		409		{object}	object	"OperationOutcome: current resources refer to the match (referential integrity)"
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [delete]
 func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, error) {
@@ -107,6 +109,7 @@ func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, err
 //	@Failure		422			{object}	object	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
 //	@Router			/{type}/{id} [patch]
 func (a *API) patch(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	p, ifMatch, err := patchOf(r)
 	if err != nil {
 		return nil, err
@@ -132,6 +135,7 @@ func (a *API) patch(ctx context.Context, r *request) (*response, error) {
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [patch]
 func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "patch")
 	if err != nil {
 		return nil, err

@@ -41,6 +41,15 @@ type request struct {
 	// newID is the id a transaction assigned in advance to the resource
 	// this POST creates, so other entries could refer to it; "" otherwise.
 	newID string
+	// warnings collects what the interaction warns of (see collectWarnings).
+	warnings *rest.Warnings
+}
+
+// collectWarnings makes the interaction run under ctx collect its warnings
+// for written to return.
+func (r *request) collectWarnings(ctx context.Context) context.Context {
+	ctx, r.warnings = rest.WithWarnings(ctx)
+	return ctx
 }
 
 // response is what a handler produced: status, headers and a JSON body (nil
@@ -49,6 +58,9 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	// outcome is an OperationOutcome of warnings about a write whose body
+	// is the resource: a batch or transaction entry's response.outcome.
+	outcome []byte
 }
 
 type handler func(ctx context.Context, r *request) (*response, error)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 // create stores a new resource with a server-assigned id.
 //
 //	@Summary		Create a resource
-//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome. With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
+//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome (the OperationOutcome also carries warnings, such as a QuestionnaireResponse stored unchecked because its Questionnaire is not on this server). With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
 //	@Tags			interactions
 //	@Accept			json
 //	@Produce		json
@@ -35,6 +36,7 @@ import (
 //	@Failure		415		{object}	object	"OperationOutcome: not JSON"
 //	@Router			/{type} [post]
 func (a *API) create(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	res, created, err := r.svc.Create(ctx, r.typ, r.body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.header.Get("If-None-Exist")})
 	if err != nil {
 		return nil, err
@@ -67,6 +69,7 @@ func (a *API) create(ctx context.Context, r *request) (*response, error) {
 //	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
 //	@Router			/{type}/{id} [put]
 func (a *API) update(ctx context.Context, r *request) (*response, error) {
+	ctx = r.collectWarnings(ctx)
 	ifMatch, err := ifMatchVersion(r.header)
 	if err != nil {
 		return nil, err
@@ -134,7 +137,7 @@ func (a *API) vread(ctx context.Context, r *request) (*response, error) {
 // delete marks a resource deleted.
 //
 //	@Summary		Delete a resource
-//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds.
+//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds. A resource that current resources still refer to (through a search parameter, unversioned) is not deleted: 409 listing the first 20 of them and how many there are.
 //	@Tags			interactions
 //	@Produce		json
 //	@Param			type		path		string	true	"Resource type"
@@ -142,6 +145,8 @@ func (a *API) vread(ctx context.Context, r *request) (*response, error) {
 //	@Param			If-Match	header		string	false	"Expected current version"
 //	@Success		200			{object}	object	"OperationOutcome describing the deletion"
 //	@Success		204			"Deleted (Prefer: return=minimal)"
+//	@Failure		403			{object}	object	"OperationOutcome: content the server ships (the HNA Questionnaire)"
+//	@Failure		409			{object}	object	"OperationOutcome: current resources refer to it (referential integrity)"
 //	@Failure		412			{object}	object	"OperationOutcome: version mismatch"
 //	@Router			/{type}/{id} [delete]
 func (a *API) delete(ctx context.Context, r *request) (*response, error) {
@@ -215,12 +220,17 @@ func written(r *request, res *fhir.Resource, status int, verb string) (*response
 		resp.header.Set("Location", loc)
 	}
 	resp.header.Set("Content-Location", loc)
+	warnings := r.warnings.Issues()
 	switch prefer(r.header, "return") {
 	case "minimal":
 	case "OperationOutcome":
-		resp.body = fhir.Information(verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID())
+		resp.body = fhir.Outcome(append([]fhirerr.Issue{{Severity: "information", Code: "informational",
+			Diagnostics: verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID()}}, warnings...)...)
 	default:
 		resp.body = res.Body
+	}
+	if len(warnings) > 0 && !bytes.HasPrefix(resp.body, outcomePrefix) { // minimal, or the resource
+		resp.outcome = fhir.Outcome(warnings...)
 	}
 	return resp, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/rest"
 )
 
 // operation routes the shared-care $operations: [base]/$handover,
@@ -38,17 +39,19 @@ func (a *API) operation(segments []string, req *request) (*route, error) {
 }
 
 // handover stores a treatment summary and follow-up plan once the
-// shared-care rules hold.
+// shared-care rules hold, and once only: a retry with the same
+// Bundle.identifier gets the first answer again.
 //
 //	@Summary		Treatment-summary handover
-//	@Description	The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed). The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically and the answer is a Parameters resource: "outcome" (the transaction-response Bundle) and one "waitingTask" per Task now waiting for the GP.
+//	@Description	The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed), and a Bundle.identifier (system and value) unique to this handover. The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically, with a record of the identifier, and the answer is a Parameters resource: "outcome" (the transaction-response Bundle) and one "waitingTask" per Task now waiting for the GP. The same Bundle sent again under the same identifier (a retry after a timeout) stores nothing and gets the first answer again; a different Bundle under a used identifier gets 409.
 //	@Tags			shared care
 //	@Accept			json
 //	@Produce		json
-//	@Param			body	body		object	true	"Bundle of type transaction"
-//	@Success		200		{object}	object	"Parameters: outcome, waitingTask"
+//	@Param			body	body		object	true	"Bundle of type transaction, with identifier"
+//	@Success		200		{object}	object	"Parameters: outcome, waitingTask (a retry: the first answer, unchanged)"
 //	@Failure		400		{object}	object	"OperationOutcome: not a valid transaction"
-//	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule"
+//	@Failure		409		{object}	object	"OperationOutcome: Bundle.identifier was already used by a different handover"
+//	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
 //	@Router			/$handover [post]
 func (a *API) handover(ctx context.Context, r *request) (*response, error) {
 	var b bundleRequest
@@ -58,11 +61,36 @@ func (a *API) handover(ctx context.Context, r *request) (*response, error) {
 	if len(b.Entry) > a.opts.MaxBundleEntries {
 		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
 	}
+	once, ok, err := a.opts.Workflow.HandoverRequest(r.body)
+	if err != nil {
+		return nil, err
+	}
+	if !ok { // no identifier: refused with every other broken rule
+		if _, err := a.opts.Workflow.CheckHandover(ctx, r.body); err != nil {
+			return nil, err
+		}
+		return nil, fhirerr.New(fhirerr.Unprocessable, "required", "Bundle.identifier", "a handover needs Bundle.identifier (system and value)")
+	}
+	status, body, _, err := r.svc.Once(ctx, once, func(tx *rest.Service) (int, []byte, error) {
+		body, err := a.handOver(ctx, r, tx, &b)
+		return http.StatusOK, body, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: status, body: body}, nil
+}
+
+// handOver checks and stores a handover in the transaction tx is bound to,
+// and renders the answer.
+func (a *API) handOver(ctx context.Context, r *request, tx *rest.Service, b *bundleRequest) ([]byte, error) {
 	summary, err := a.opts.Workflow.CheckHandover(ctx, r.body)
 	if err != nil {
 		return nil, err
 	}
-	outcome, answers, err := a.runTransaction(ctx, r, &b)
+	in := *r
+	in.svc = tx
+	outcome, answers, err := a.runTransaction(ctx, &in, b)
 	if err != nil {
 		return nil, err
 	}
@@ -80,14 +108,10 @@ func (a *API) handover(ctx context.Context, r *request) (*response, error) {
 		params = append(params, map[string]any{"name": "waitingTask",
 			"valueReference": map[string]any{"reference": ref, "display": display}})
 	}
-	body, err := json.Marshal(struct {
+	return json.Marshal(struct {
 		ResourceType string `json:"resourceType"` // first, as in every body the server renders
 		Parameter    []any  `json:"parameter"`
 	}{"Parameters", params})
-	if err != nil {
-		return nil, err
-	}
-	return &response{status: http.StatusOK, body: body}, nil
 }
 
 // extract drafts a care plan from a holistic needs assessment.

@@ -292,8 +292,8 @@ func (t *txRun) run(ctx context.Context) error {
 			}
 		}
 	}
-	unresolved, err := t.tx.CheckDeferred(ctx)
-	if err != nil || len(unresolved) == 0 {
+	unresolved, referenced, err := t.tx.CheckDeferred(ctx)
+	if err != nil || (len(unresolved) == 0 && referenced == nil) {
 		return err
 	}
 	byTarget := map[string]*txEntry{}
@@ -301,6 +301,14 @@ func (t *txRun) run(ctx context.Context) error {
 		if e.target() != "" {
 			byTarget[e.target()] = e
 		}
+	}
+	if referenced != nil { // a DELETE entry's target is still referred to
+		return fhirerr.WithIssues(fhirerr.Conflict, t.tx.ReferencedIssues(referenced, func(target string) string {
+			if e := byTarget[target]; e != nil {
+				return e.at()
+			}
+			return ""
+		}))
 	}
 	var issues []fhirerr.Issue
 	for _, u := range unresolved {

@@ -37,5 +37,43 @@ func (s *Service) bound(tx store.Store) *Service {
 	if s.inTx && s.store == tx {
 		return s
 	}
-	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, deferred: s.deferred, modifiers: s.modifiers}
+	b := s.child(tx)
+	b.deferred = s.deferred
+	return b
+}
+
+// Retirer is a Hook whose type has writes that retire a resource: a Task
+// cancelled or entered-in-error. Such a write may keep the references its
+// previous version held even when their targets are gone (deleted before
+// deletes were refused while referred to), so that what a deletion left
+// stranded can still be closed; any reference it adds or changes is
+// checked as usual.
+type Retirer interface {
+	Retires(prev *fhir.Resource, next *fhir.Document) bool
+}
+
+// kept are the references a retiring write keeps unchecked: those prev
+// already held. nil when the write is no retirement.
+func (s *Service) kept(ctx context.Context, hooks []Hook, prev *fhir.Resource, next *fhir.Document) map[string]bool {
+	if prev == nil || prev.Deleted {
+		return nil
+	}
+	retires := false
+	for _, h := range hooks {
+		if r, ok := h.(Retirer); ok && r.Retires(prev, next) {
+			retires = true
+		}
+	}
+	if !retires {
+		return nil
+	}
+	old, err := fhir.ParseDocument(prev.Body)
+	if err != nil {
+		return nil // then every reference is checked
+	}
+	out := map[string]bool{}
+	for _, ref := range old.References(baseOf(ctx)) {
+		out[ref.Value] = true
+	}
+	return out
 }

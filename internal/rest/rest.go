@@ -26,13 +26,28 @@ type Service struct {
 	// inTx marks a Service bound to one transaction (see InTx): writes
 	// join it instead of opening their own, and are not retried alone.
 	inTx bool
-	// deferred, when not nil, collects local references to check once the
-	// whole transaction is written (see DeferReferenceChecks).
-	deferred *[]Unresolved
+	// deferred, when not nil, collects local references and deletions to
+	// check once the whole transaction is written (see DeferReferenceChecks).
+	deferred *deferredChecks
 	hooks    map[string][]Hook // by resource type
 	// modifiers are the modifierExtension urls the server knows (see
 	// AllowModifierExtensions).
 	modifiers map[string]bool
+	// protected are the resources only the server's own start-up writes may
+	// change (see Protect), by Type/id.
+	protected map[string]string
+}
+
+// deferredChecks are the checks a transaction makes once all its entries
+// are written.
+type deferredChecks struct {
+	refs    []Unresolved // local references, whose targets must exist
+	deleted []fhir.Ref   // deletions, which nothing current may refer to
+}
+
+// child is a Service like s working in tx, within a transaction.
+func (s *Service) child(tx store.Store) *Service {
+	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, protected: s.protected, modifiers: s.modifiers}
 }
 
 // New returns a Service over st for the types in reg.
@@ -259,6 +274,9 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (De
 
 // delete records the deletion of typ/id in tx.
 func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, ifMatch int64) (Deleted, error) {
+	if err := s.guard(ctx, typ, id, "deleted"); err != nil {
+		return Deleted{}, err
+	}
 	head, err := tx.Head(ctx, typ, id)
 	if fhirerr.Is(err, fhirerr.NotFound) {
 		if ifMatch != 0 {
@@ -278,6 +296,18 @@ func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, if
 	del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
 	if err := tx.Write(ctx, del, nil); err != nil {
 		return Deleted{}, err
+	}
+	target := fhir.Ref{Type: typ, ID: id, Value: typ + "/" + id}
+	if s.deferred != nil { // a transaction: its other entries may still remove the references
+		s.deferred.deleted = append(s.deferred.deleted, target)
+		return Deleted{Version: del.Version}, nil
+	}
+	referenced, err := s.checkReferrers(ctx, tx, []fhir.Ref{target})
+	if err != nil {
+		return Deleted{}, err
+	}
+	if referenced != nil {
+		return Deleted{}, s.referencedError(referenced)
 	}
 	return Deleted{Version: del.Version}, nil
 }
@@ -341,6 +371,9 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 // runs the type's hooks and stores it in tx. prev is the version it
 // replaces (nil when none).
 func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, prev *fhir.Resource, version int64, method string) (*fhir.Resource, error) {
+	if err := s.guard(ctx, doc.Type(), doc.ID(), "changed"); err != nil {
+		return nil, err
+	}
 	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
 	if err := s.checkContent(doc); err != nil {
 		return nil, err
@@ -364,7 +397,7 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 		return nil, err
 	}
 	out.Body = body
-	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc); err != nil {
+	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc, s.kept(ctx, hooks, prev, doc)); err != nil {
 		return nil, err
 	}
 	if err := tx.Write(ctx, out, s.registry.Params().Index(out.Type, doc.Tree())); err != nil {
@@ -381,10 +414,14 @@ func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document,
 // checkReferences refuses references to served types on this server whose
 // targets do not exist. References elsewhere (other servers, contained
 // resources, types this server does not hold) are left alone.
-func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document) error {
+// kept, when not nil, are references (as written) left unchecked.
+func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id string, doc *fhir.Document, kept map[string]bool) error {
 	var local []fhir.Ref
 	var issues []fhirerr.Issue
 	for _, ref := range doc.References(baseOf(ctx)) {
+		if kept[ref.Value] {
+			continue
+		}
 		if malformed(ref, s.registry) {
 			issues = append(issues, fhirerr.Issue{Code: "value", Expression: ref.Path,
 				Diagnostics: fmt.Sprintf("reference %q is not of the form Type/id (or Type/id/_history/version)", ref.Value)})
@@ -402,7 +439,7 @@ func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id s
 	}
 	if s.deferred != nil {
 		for _, ref := range local {
-			*s.deferred = append(*s.deferred, Unresolved{Source: typ + "/" + id, Ref: ref})
+			s.deferred.refs = append(s.deferred.refs, Unresolved{Source: typ + "/" + id, Ref: ref})
 		}
 		return nil
 	}

@@ -42,6 +42,7 @@ func attempt(ctx context.Context, st store.Store, what string, fn func(tx store.
 			case <-pause.C:
 			}
 		}
+		resetWarnings(ctx) // what a lost attempt warned of may not hold for the next
 		err = st.InTx(ctx, fn)
 		if !errors.Is(err, store.ErrVersionConflict) {
 			return err

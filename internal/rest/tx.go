@@ -25,7 +25,7 @@ func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 		return fn(s)
 	}
 	return attempt(ctx, s.store, "a resource in this transaction", func(st store.Store) error {
-		return fn(&Service{store: st, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, modifiers: s.modifiers})
+		return fn(s.child(st))
 	})
 }
 
@@ -52,23 +52,35 @@ func (s *Service) LockInOrder(ctx context.Context, targets []string) error {
 }
 
 // DeferReferenceChecks makes a transaction-bound Service collect local
-// references instead of checking each write's at once: entries of a
-// transaction may refer to resources that later entries create. Call
+// references and deletions instead of checking each write's at once:
+// entries of a transaction may refer to resources that later entries
+// create, and may delete a resource together with what refers to it. Call
 // CheckDeferred once everything is written.
 func (s *Service) DeferReferenceChecks() {
 	if s.inTx && s.deferred == nil {
-		s.deferred = &[]Unresolved{}
+		s.deferred = &deferredChecks{}
 	}
 }
 
-// CheckDeferred returns the collected references whose targets do not exist
-// (or are deleted) now, and stops collecting.
-func (s *Service) CheckDeferred(ctx context.Context) ([]Unresolved, error) {
+// CheckDeferred checks what DeferReferenceChecks collected against the
+// transaction's state now, and stops collecting. unresolved are the
+// references whose targets do not exist (or are deleted); referenced, when
+// not nil, reports deleted resources that current resources (including
+// those the transaction wrote, and not those it deleted) still refer to.
+func (s *Service) CheckDeferred(ctx context.Context) (unresolved []Unresolved, referenced *Referenced, err error) {
 	if s.deferred == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
-	pending := *s.deferred
+	pending := s.deferred
 	s.deferred = nil
+	if unresolved, err = s.unresolved(ctx, pending.refs); err != nil || len(unresolved) > 0 {
+		return unresolved, nil, err
+	}
+	referenced, err = s.checkReferrers(ctx, s.store, pending.deleted)
+	return nil, referenced, err
+}
+
+func (s *Service) unresolved(ctx context.Context, pending []Unresolved) ([]Unresolved, error) {
 	refs := make([]fhir.Ref, len(pending))
 	for i, p := range pending {
 		refs[i] = p.Ref

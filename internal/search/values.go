@@ -20,7 +20,7 @@ type Token struct {
 }
 
 // Reference is a reference index entry. Type and ID are set for literal
-// references; URL for canonical and absolute ones.
+// references; URL for canonical, absolute and versioned ones.
 type Reference struct {
 	Type, ID, URL string
 }
@@ -185,7 +185,14 @@ func appendReferences(out []Reference, n Node) []Reference {
 		}
 		if typ := refType(ref); typ != "" && !strings.Contains(ref, ":") {
 			parts := strings.Split(ref, "/")
-			return append(out, Reference{Type: typ, ID: parts[1]})
+			r := Reference{Type: typ, ID: parts[1]}
+			if strings.Contains(ref, "/_history/") {
+				// A versioned reference (Type/id/_history/n) keeps its text, so
+				// that referential integrity can tell it names a version, which
+				// a deletion does not remove (store.Store.Referrers).
+				r.URL = ref
+			}
+			return append(out, r)
 		}
 		r := Reference{URL: ref}
 		if typ := refType(ref); typ != "" { // absolute: keep type and id for local matching

@@ -166,10 +166,55 @@ func (g *Generator) Patient(n int) []Resource {
 			"code": coding(loinc, "2857-1", "Prostate specific Ag"), "effectiveDateTime": instant(diagnosed.AddDate(0, 4*o+4, 0)),
 			"valueQuantity": map[string]any{"value": float64(r.IntN(400)) / 10, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}})
 	}
-	add("QuestionnaireResponse", pid+"-hna", map[string]any{"status": "completed", "questionnaire": "https://sharedcare.example/fhir/Questionnaire/hna",
+	add("QuestionnaireResponse", pid+"-hna", map[string]any{"status": "completed", "questionnaire": HNACanonical,
 		"subject": ref("Patient", pid), "authored": instant(diagnosed.AddDate(0, 6, 0)), "author": ref("Patient", pid),
-		"item": []any{map[string]any{"linkId": "distress", "answer": []any{map[string]any{"valueInteger": r.IntN(11)}}}}})
+		"item": g.hnaAnswers()})
 	return out
+}
+
+// HNACanonical is the holistic needs assessment the server ships
+// (api/questionnaire-hna.json), which generated responses answer.
+const HNACanonical = "https://sharedcare.dev/fhir/Questionnaire/holistic-needs-assessment|1.0.0"
+
+// hnaConcerns are concerns of the shipped HNA, by area, in its order.
+var hnaConcerns = []struct {
+	area     string
+	concerns []string
+}{
+	{"physical", []string{"pain", "fatigue", "sleep", "breathing", "eating", "mobility"}},
+	{"emotional", []string{"worry", "low-mood", "uncertainty", "body-image"}},
+	{"practical", []string{"money", "work", "travel"}},
+	{"family", []string{"partner", "children"}},
+	{"lifestyle", []string{"activity", "diet"}},
+	{"information", []string{"diagnosis", "treatment"}},
+}
+
+// hnaAnswers are the items of a completed HNA: the distress score (0-10,
+// required) and a few concerns, each selected and rated 0-10, in the
+// Questionnaire's order.
+func (g *Generator) hnaAnswers() []any {
+	r := g.rnd
+	answer := func(link string, value map[string]any) map[string]any {
+		return map[string]any{"linkId": link, "answer": []any{value}}
+	}
+	items := []any{answer("distress", map[string]any{"valueInteger": r.IntN(11)})}
+	for _, a := range hnaConcerns {
+		var chosen []any
+		for _, c := range a.concerns {
+			if r.IntN(4) != 0 {
+				continue
+			}
+			id := a.area + "." + c
+			chosen = append(chosen, map[string]any{"linkId": id, "item": []any{
+				answer(id+".selected", map[string]any{"valueBoolean": true}),
+				answer(id+".rating", map[string]any{"valueInteger": r.IntN(11)}),
+			}})
+		}
+		if len(chosen) > 0 {
+			items = append(items, map[string]any{"linkId": a.area, "item": chosen})
+		}
+	}
+	return items
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }

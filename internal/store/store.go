@@ -69,7 +69,19 @@ type Store interface {
 	Search(ctx context.Context, q *search.Query) (*SearchPage, error)
 
 	// Missing returns the refs whose target does not exist or is deleted.
+	// Inside InTx it also holds the existing targets until the transaction
+	// ends (a shared lock on PostgreSQL), so that a concurrent delete of a
+	// target waits and then sees the new reference (see Referrers).
 	Missing(ctx context.Context, refs []fhir.Ref) ([]fhir.Ref, error)
+
+	// Referrers lists the current resources that refer to one of targets
+	// (their Type and ID) through a reference the search index holds:
+	// relative (Type/id) or absolute under base (base/Type/id; base may be
+	// ""). Versioned references (Type/id/_history/n) name a version, which a
+	// deletion leaves in history, so they are not listed; nor is a
+	// resource's reference to itself. It returns at most limit referrers in
+	// (type, id) order and the number of all of them.
+	Referrers(ctx context.Context, targets []fhir.Ref, base string, limit int) ([]Referrer, int, error)
 
 	// History returns versions newest first, as HistoryQuery selects.
 	History(ctx context.Context, q HistoryQuery) (*HistoryPage, error)
@@ -99,6 +111,36 @@ type Store interface {
 
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// Referrer is a resource that refers to another (see Store.Referrers).
+type Referrer struct {
+	Type, ID string // the referring resource
+	Param    string // a search parameter that indexes the reference (the first by name)
+	Target   string // the Type/id it refers to (the first, when several)
+}
+
+// RequestRecords is an optional capability of a Store (found by type
+// assertion): the record of requests that must take effect once, such as a
+// $handover retried by a hospital system after a timeout.
+type RequestRecords interface {
+	// RequestRecord returns the record of operation under key. It fails
+	// with NotFound when there is none.
+	RequestRecord(ctx context.Context, operation, key string) (*RequestRecord, error)
+
+	// RecordRequest stores rec. It must run inside InTx, with the key
+	// locked (Lock), so that the record commits with what the request
+	// wrote; a record already under the key fails with ErrVersionConflict.
+	RecordRequest(ctx context.Context, rec *RequestRecord) error
+}
+
+// RequestRecord is what a request that must take effect once did.
+type RequestRecord struct {
+	Operation, Key string
+	Hash           string // of the request as sent, to tell a retry from another request
+	Status         int    // the HTTP status first answered
+	Response       []byte // the body first answered
+	RecordedAt     time.Time
 }
 
 // HistoryQuery selects versions for a history interaction. Type and ID narrow

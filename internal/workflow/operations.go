@@ -35,6 +35,26 @@ func (w *Workflow) CheckHandover(ctx context.Context, body []byte) (handover.Sum
 	return handover.Summarize(bundle), nil
 }
 
+// HandoverRequest identifies a handover, so that it takes effect once
+// (rest.Service.Once): its Bundle.identifier and the fingerprint of the
+// Bundle as sent. ok is false when the Bundle has no complete identifier;
+// CheckHandover then refuses it.
+func (w *Workflow) HandoverRequest(body []byte) (req rest.Request, ok bool, err error) {
+	bundle := decode(body)
+	if bundle == nil {
+		return rest.Request{}, false, fhirerr.Invalidf("Bundle", "the body is not a JSON object")
+	}
+	key := handover.Key(bundle)
+	if key == "" {
+		return rest.Request{}, false, nil
+	}
+	hash, err := handover.Fingerprint(body)
+	if err != nil {
+		return rest.Request{}, false, fhirerr.Invalidf("Bundle", "the body is not JSON: %v", err)
+	}
+	return rest.Request{Operation: "$handover", Key: key, KeyPath: "Bundle.identifier", Hash: hash}, true, nil
+}
+
 // resolver finds references a handover makes outside its Bundle.
 type resolver struct{ r Records }
 

@@ -46,6 +46,10 @@ type Config struct {
 	// UnacknowledgedAfter is how long a handed-over Task may stay
 	// "requested" before $overdue flags it as unacknowledged.
 	UnacknowledgedAfter time.Duration
+	// RequireQuestionnaire refuses a QuestionnaireResponse whose
+	// Questionnaire is not on this server (422). Otherwise it is stored
+	// unchecked with a warning: other systems keep their own forms.
+	RequireQuestionnaire bool
 }
 
 // DefaultConfig is what the server runs with unless configured otherwise.
@@ -65,24 +69,44 @@ type Workflow struct {
 func New(svc *rest.Service, cfg Config) *Workflow {
 	w := &Workflow{records: svc, cfg: cfg, now: fhir.Now}
 	svc.Hook("Task", taskHook{w})
-	svc.Hook("QuestionnaireResponse", responseHook{})
+	svc.Hook("QuestionnaireResponse", responseHook{w})
+	for _, c := range content {
+		svc.Protect(c.typ, c.id, "api/"+c.file)
+	}
 	svc.Hook("Questionnaire", definitionHook{})
 	return w
 }
 
-// content names the resources under api/ that the server keeps stored.
-var content = []struct{ file, typ, id string }{
-	{"questionnaire-hna.json", "Questionnaire", "holistic-needs-assessment"},
+// content names the resources under api/ that the server keeps stored, and
+// their canonical urls. They are protected: only LoadContent may write them.
+var content = []struct{ file, typ, id, url string }{
+	{"questionnaire-hna.json", "Questionnaire", "holistic-needs-assessment", "https://sharedcare.dev/fhir/Questionnaire/holistic-needs-assessment"},
+}
+
+// shipped returns the id of the shipped resource of typ with the canonical
+// url, "" when none.
+func shipped(typ, url string) string {
+	for _, c := range content {
+		if c.typ == typ && c.url == url {
+			return c.id
+		}
+	}
+	return ""
 }
 
 // LoadContent stores the resources the project ships (the HNA
 // Questionnaire) unless the stored version already says the same, so
-// restarts do not pile up versions.
+// restarts do not pile up versions. It writes as the server (rest.AsServer):
+// the API cannot change these resources.
 func (w *Workflow) LoadContent(ctx context.Context, fsys fs.FS) error {
+	ctx = rest.AsServer(ctx)
 	for _, c := range content {
 		body, err := fs.ReadFile(fsys, c.file)
 		if err != nil {
 			return fmt.Errorf("workflow.LoadContent: %w", err)
+		}
+		if url := str(decode(body)["url"]); url != c.url {
+			return fmt.Errorf("workflow.LoadContent %s: its url is %q, but the server knows it as %q", c.file, url, c.url)
 		}
 		cur, err := w.records.Read(ctx, c.typ, c.id)
 		switch {

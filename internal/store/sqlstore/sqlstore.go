@@ -316,8 +316,15 @@ func (s *Store) Missing(ctx context.Context, refs []fhir.Ref) (_ []fhir.Ref, err
 		sb.WriteString("(?, ?)")
 		args = append(args, r.Type, r.ID)
 	}
-	rows, err := s.conn(ctx).Raw("SELECT type, id FROM resources WHERE deleted = ? AND (type, id) IN ("+sb.String()+")",
-		append([]any{false}, args...)...).Rows()
+	q := "SELECT type, id FROM resources WHERE deleted = ? AND (type, id) IN (" + sb.String() + ")"
+	if s.inTx && s.dialect == postgres {
+		// Hold the targets as a foreign key would: a concurrent delete (Head
+		// takes FOR UPDATE) waits for this writer and then finds its
+		// reference; a delete that went first makes this re-check see it.
+		// (SQLite's writers are serial already.)
+		q += " ORDER BY type, id FOR KEY SHARE"
+	}
+	rows, err := s.conn(ctx).Raw(q, append([]any{false}, args...)...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore.Missing: %w", err)
 	}
@@ -415,7 +422,8 @@ func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
 }
 
 // dataTables are the tables that hold resources, for RowCounts.
-var dataTables = []string{"resources", "resource_history", "idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"}
+var dataTables = []string{"resources", "resource_history", "idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri",
+	"request_records"}
 
 // RowCounts counts the rows of each table holding resource data: what an
 // operator checks, and what tests use to prove a failed write left nothing.

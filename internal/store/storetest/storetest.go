@@ -42,6 +42,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Search", testSearch},
 		{"SearchPageBytes", testSearchPageBytes},
 		{"LargeIndexes", testLargeIndexes},
+		{"Referrers", testReferrers},
+		{"RequestRecords", testRequestRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

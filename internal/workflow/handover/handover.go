@@ -9,7 +9,7 @@
 // whether the Bundle as a whole is a handover the GP can act on: somebody
 // responsible for every activity, a due date and an owner on every Task,
 // the patient's GP among the recipients, every section of the summary
-// filled in. It works on JSON trees and a Resolver, so it knows nothing of
+// filled in, and an identifier (Key) that makes a retry recognisable. It works on JSON trees and a Resolver, so it knows nothing of
 // HTTP or storage.
 package handover
 
@@ -65,6 +65,7 @@ func Check(ctx context.Context, bundle map[string]any, r Resolver) ([]fhirerr.Is
 			Diagnostics: "a handover is a transaction Bundle, not a " + typ}}, nil
 	}
 	c := &checker{bundleIndex: indexBundle(ctx, bundle, r)}
+	c.checkIdentifier(bundle)
 	if err := c.run(str(bundle["type"])); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,49 @@
+package rest
+
+import (
+	"context"
+
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+)
+
+// Shipped content (the HNA Questionnaire) is what the server loads at
+// start-up and its own rules depend on: one DELETE through the API would
+// break every HNA until a restart. So it is protected at the write path,
+// where every interaction (create, update, patch, delete, their conditional
+// forms, batch and transaction entries) passes, and only the server's own
+// start-up writes (AsServer) may change it, e.g. to a new version shipped
+// in a new release.
+
+type serverKey struct{}
+
+// AsServer marks ctx as the server's own writes of the content it ships,
+// which alone may change protected resources. Requests never carry it.
+func AsServer(ctx context.Context) context.Context {
+	return context.WithValue(ctx, serverKey{}, true)
+}
+
+func isServer(ctx context.Context) bool {
+	v, _ := ctx.Value(serverKey{}).(bool)
+	return v
+}
+
+// Protect makes typ/id content the server ships: the API can read it but
+// not change or delete it (403). source names where it comes from, for the
+// refusal's message. Register before serving, like hooks.
+func (s *Service) Protect(typ, id, source string) {
+	if s.protected == nil {
+		s.protected = map[string]string{}
+	}
+	s.protected[typ+"/"+id] = source
+}
+
+// guard refuses a change to protected content unless the server makes it.
+func (s *Service) guard(ctx context.Context, typ, id, change string) error {
+	source, protected := s.protected[typ+"/"+id]
+	if !protected || isServer(ctx) {
+		return nil
+	}
+	return fhirerr.New(fhirerr.Forbidden, "forbidden", "",
+		"%s/%s is content this server ships (%s) and cannot be %s through the API; it changes only with a new release of the server",
+		typ, id, source, change)
+}
