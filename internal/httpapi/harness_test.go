@@ -40,29 +40,40 @@ func (s *server) rowCounts() map[string]int64 {
 	return n
 }
 
-// newServer starts the API over st; options adjust its Options.
-func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(*httpapi.Options)) *server {
+// setup is what a test server is made from: the API's Options plus the
+// settings of the services below it.
+type setup struct {
+	httpapi.Options
+	workflow  workflow.Config
+	modifiers []string // modifierExtension urls the server accepts
+}
+
+// newServer starts the API over st; options adjust its setup.
+func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(*setup)) *server {
 	t.Helper()
 	reg, err := registry.Load(api.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := rest.New(st, reg)
-	wf := workflow.New(svc, workflow.DefaultConfig)
-	opts := httpapi.Options{
-		Service:      svc,
-		Workflow:     wf,
-		Registry:     reg,
-		MaxBodyBytes: maxBody,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Version:      "test",
-		Ready:        st.Ping,
+	set := setup{
+		Options: httpapi.Options{
+			MaxBodyBytes: maxBody,
+			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Version:      "test",
+			Ready:        st.Ping,
+		},
+		workflow: workflow.DefaultConfig,
 	}
 	for _, o := range options {
-		o(&opts)
+		o(&set)
 	}
-	h := httpapi.New(opts)
-	hs := httptest.NewServer(h)
+	svc := rest.New(st, reg)
+	if set.modifiers != nil {
+		svc.AllowModifierExtensions(set.modifiers)
+	}
+	wf := workflow.New(svc, set.workflow)
+	set.Service, set.Workflow, set.Registry = svc, wf, reg
+	hs := httptest.NewServer(httpapi.New(set.Options))
 	t.Cleanup(hs.Close)
 	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
 }

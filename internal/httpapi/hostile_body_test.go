@@ -3,22 +3,14 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/sharedcare/sharedcare/api"
-	"github.com/sharedcare/sharedcare/internal/httpapi"
-	"github.com/sharedcare/sharedcare/internal/registry"
-	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
-	"github.com/sharedcare/sharedcare/internal/workflow"
 	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
 
@@ -31,19 +23,7 @@ func forEachLimitedServer(t *testing.T, fn func(t *testing.T, s *server)) {
 }
 
 func newLimitedServer(t testing.TB, st *sqlstore.Store) *server {
-	t.Helper()
-	reg, err := registry.Load(api.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := rest.New(st, reg)
-	svc.AllowModifierExtensions([]string{allowedModifier})
-	wf := workflow.New(svc, workflow.DefaultConfig)
-	h := httpapi.New(httpapi.Options{Service: svc, Workflow: wf, Registry: reg,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", Ready: st.Ping})
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
+	return newServer(t, st, 0, func(s *setup) { s.modifiers = []string{allowedModifier} })
 }
 
 // words is n distinct random lower-case words of length k, as JSON strings.

@@ -3,47 +3,21 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/sharedcare/sharedcare/api"
-	"github.com/sharedcare/sharedcare/internal/httpapi"
-	"github.com/sharedcare/sharedcare/internal/registry"
-	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
-	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
 // Races, deadlines and an unavailable database (issue #9 items 2-4).
 
 // newTimedServer is newServer with a request deadline of its own.
 func newTimedServer(t testing.TB, st *sqlstore.Store, timeout time.Duration) *server {
-	t.Helper()
-	reg, err := registry.Load(api.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := rest.New(st, reg)
-	wf := workflow.New(svc, workflow.DefaultConfig)
-	h := httpapi.New(httpapi.Options{
-		Service:        svc,
-		Workflow:       wf,
-		Registry:       reg,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Version:        "test",
-		Ready:          st.Ping,
-		RequestTimeout: timeout,
-	})
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
+	return newServer(t, st, 0, func(s *setup) { s.RequestTimeout = timeout })
 }
 
 const mrn = "https://example.org/mrn"
@@ -109,25 +83,42 @@ func TestEquivalentConditionalCreatesMakeOnePatient(t *testing.T) {
 	})
 }
 
+// holdTypeLock holds typ's conditional-write lock in a transaction of its
+// own, as a conditional write would, until release is called.
+func holdTypeLock(t *testing.T, st *sqlstore.Store, typ string) (release func()) {
+	t.Helper()
+	locked, done := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- st.InTx(context.Background(), func(tx store.Store) error {
+			if err := tx.Lock(context.Background(), typ); err != nil {
+				return err
+			}
+			close(locked)
+			<-done
+			return nil
+		})
+	}()
+	select {
+	case <-locked:
+	case err := <-held:
+		t.Fatalf("taking the %s lock: %v", typ, err)
+	}
+	return func() {
+		close(done)
+		if err := <-held; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestPlainCreateQueuesBehindConditionalWrite: while a conditional write
 // holds its type's lock, a plain write of the same type waits for it (so the
 // conditional search-then-write is atomic), and lands once it commits.
 func TestPlainCreateQueuesBehindConditionalWrite(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		s := newServer(t, st, 0)
-		locked, release := make(chan struct{}), make(chan struct{})
-		held := make(chan error, 1)
-		go func() {
-			held <- st.InTx(context.Background(), func(tx store.Store) error {
-				if err := tx.Lock(context.Background(), "Patient"); err != nil {
-					return err
-				}
-				close(locked)
-				<-release
-				return nil
-			})
-		}()
-		<-locked
+		release := holdTypeLock(t, st, "Patient")
 		done := make(chan int, 1)
 		go func() { done <- s.do("POST", "/Patient", patientWithMRN("plain")).status }()
 		select {
@@ -135,10 +126,7 @@ func TestPlainCreateQueuesBehindConditionalWrite(t *testing.T) {
 			t.Fatalf("plain create answered %d while a conditional write held the Patient lock", status)
 		case <-time.After(300 * time.Millisecond):
 		}
-		close(release)
-		if err := <-held; err != nil {
-			t.Fatal(err)
-		}
+		release()
 		if status := <-done; status != http.StatusCreated {
 			t.Errorf("plain create after the lock was released: %d, want 201", status)
 		}
@@ -224,26 +212,11 @@ func TestWriteThatCannotStartGets503(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		const deadline = 500 * time.Millisecond
 		s := newTimedServer(t, st, deadline)
-		locked, release := make(chan struct{}), make(chan struct{})
-		held := make(chan error, 1)
-		go func() {
-			held <- st.InTx(context.Background(), func(tx store.Store) error {
-				if err := tx.Lock(context.Background(), "Patient"); err != nil {
-					return err
-				}
-				close(locked)
-				<-release
-				return nil
-			})
-		}()
-		<-locked
+		release := holdTypeLock(t, st, "Patient")
 		start := time.Now()
 		r := s.do("POST", "/Patient", patientWithMRN("late"), "If-None-Exist", "identifier="+mrn+"|late")
 		elapsed := time.Since(start)
-		close(release)
-		if err := <-held; err != nil {
-			t.Fatal(err)
-		}
+		release()
 		r.mustBeUnavailable(t)
 		if elapsed > deadline+2*time.Second {
 			t.Errorf("503 came after %v, want about the %v deadline", elapsed, deadline)

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sharedcare/sharedcare/internal/httpapi"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 )
 
@@ -39,21 +38,21 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 		}
 	})
 	t.Run("configured base wins over any Host", func(t *testing.T) {
-		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *httpapi.Options) { o.BaseURL = "https://fhir.example.org/fhir" })
+		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *setup) { o.BaseURL = "https://fhir.example.org/fhir" })
 		r := s.do("POST", "/Patient", patient, "Host", "evil.example", "X-Forwarded-Host", "evil2.example").mustStatus(t, http.StatusCreated)
 		if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "https://fhir.example.org/fhir/Patient/") {
 			t.Errorf("Location = %q", loc)
 		}
 	})
 	t.Run("X-Forwarded-* only from a trusted proxy", func(t *testing.T) {
-		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *httpapi.Options) {
+		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *setup) {
 			o.AllowedHosts = []string{"fhir.example.org", "127.0.0.1"}
 		})
 		r := s.do("POST", "/Patient", patient, "Host", "fhir.example.org", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example")
 		if loc := r.mustStatus(t, http.StatusCreated).header.Get("Location"); !strings.HasPrefix(loc, "http://fhir.example.org/fhir/") {
 			t.Errorf("untrusted peer's forwarded headers were used: Location = %q", loc)
 		}
-		trusted := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *httpapi.Options) {
+		trusted := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *setup) {
 			o.AllowedHosts = []string{"fhir.example.org"}
 			o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 		})

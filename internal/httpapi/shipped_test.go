@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,9 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
-	"github.com/sharedcare/sharedcare/internal/httpapi"
-	"github.com/sharedcare/sharedcare/internal/registry"
-	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 	"github.com/sharedcare/sharedcare/internal/workflow"
@@ -30,17 +24,7 @@ const hnaPath = "/Questionnaire/holistic-needs-assessment"
 
 // newServerWithWorkflow is newServer with the workflow configured.
 func newServerWithWorkflow(t *testing.T, st *sqlstore.Store, cfg workflow.Config) *server {
-	t.Helper()
-	reg, err := registry.Load(api.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := rest.New(st, reg)
-	wf := workflow.New(svc, cfg)
-	hs := httptest.NewServer(httpapi.New(httpapi.Options{Service: svc, Workflow: wf, Registry: reg,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", Ready: st.Ping}))
-	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
+	return newServer(t, st, 0, func(s *setup) { s.workflow = cfg })
 }
 
 // forbidden checks a 403 whose OperationOutcome says the resource is
