@@ -204,3 +204,7 @@ func (rt *Router) Serve(ctx context.Context, r *Request, path string) (*Response
 	}
 	return m.Serve(ctx, r)
 }
+
+// Kind is the interaction the matched request is: for a Bundle POSTed to
+// the base, batch until its body says transaction.
+func (m *Matched) Kind() Kind { return m.ep.kind }
