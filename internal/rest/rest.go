@@ -1,7 +1,8 @@
 // Package rest implements the FHIR RESTful interactions (create, read, vread,
 // update, delete, history) over a store.Store and the registry, without
-// knowing anything of HTTP. The HTTP layer calls it for single requests, and
-// transaction and batch processing will call it for each entry.
+// knowing anything of HTTP. The router (internal/router) calls it for single
+// requests and for each batch or transaction entry. Every write passes one
+// commit path (commit.go), where hooks and observers see it.
 package rest
 
 import (
