@@ -21,7 +21,7 @@ lint:
 
 # Regenerate the OpenAPI document in openapi/ from the swag annotations.
 openapi:
-	$(GO) tool swag init --quiet -g server.go -d internal/httpapi -o openapi --outputTypes go,json --packageName openapi --parseInternal
+	$(GO) tool swag init --quiet -g server.go -d internal/httpapi,internal/router,internal/workflow -o openapi --outputTypes go,json --packageName openapi --parseInternal
 
 # Benchmarks of create, read and update on PostgreSQL and SQLite.
 bench:

@@ -7,13 +7,13 @@ import (
 	"strings"
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/router"
 )
 
 const (
-	fhirJSON  = "application/fhir+json"
-	plainJSON = "application/json"
-	// jsonPatchType is RFC 6902 JSON Patch, one of the two PATCH formats.
-	jsonPatchType = "application/json-patch+json"
+	fhirJSON      = router.FHIRJSON
+	plainJSON     = router.PlainJSON
+	jsonPatchType = router.JSONPatchType
 )
 
 // jsonTypes are the media types (and _format shorthands) that mean FHIR JSON.

@@ -19,7 +19,7 @@ func TestOpenAPIUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	cmd := exec.Command("go", "tool", "swag", "init", "--quiet", "-g", "server.go", "-d", "internal/httpapi",
+	cmd := exec.Command("go", "tool", "swag", "init", "--quiet", "-g", "server.go", "-d", "internal/httpapi,internal/router,internal/workflow",
 		"-o", out, "--outputTypes", "go,json", "--packageName", "openapi", "--parseInternal")
 	cmd.Dir = root
 	if b, err := cmd.CombinedOutput(); err != nil {

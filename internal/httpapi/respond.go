@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -53,12 +54,7 @@ func statusFor(k fhirerr.Kind) int {
 // kind and an OperationOutcome. Internal errors are logged in full and shown
 // only as "internal error" with the request id.
 func (a *API) writeError(c *gin.Context, err error) {
-	var fe *fhirerr.Error
-	if !errors.As(err, &fe) {
-		id := requestIDFrom(c.Request.Context())
-		loggerFrom(c.Request.Context()).Error("internal error", "err", err)
-		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", id)
-	}
+	fe := render(c.Request.Context(), err)
 	status := statusFor(fe.Kind)
 	if fe.Kind == fhirerr.Unavailable {
 		c.Header("Retry-After", retryAfterSeconds)
@@ -68,6 +64,24 @@ func (a *API) writeError(c *gin.Context, err error) {
 		return
 	}
 	a.writeJSON(c, status, fhir.Outcome(fe.Issues...))
+}
+
+// render is err as the client sees it: itself when it is a fhirerr.Error;
+// otherwise logged in full and shown as "internal error" with the request id.
+func render(ctx context.Context, err error) *fhirerr.Error {
+	var fe *fhirerr.Error
+	if !errors.As(err, &fe) {
+		loggerFrom(ctx).Error("internal error", "err", err)
+		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", requestIDFrom(ctx))
+	}
+	return fe
+}
+
+// entryError renders the error of a batch entry for the router: its
+// status and OperationOutcome, as writeError renders a request's.
+func (a *API) entryError(ctx context.Context, err error) (int, []byte) {
+	fe := render(ctx, err)
+	return statusFor(fe.Kind), fhir.Outcome(fe.Issues...)
 }
 
 // writeJSON writes a JSON body in the negotiated content type, indented when

@@ -26,6 +26,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/router"
 	"github.com/sharedcare/sharedcare/internal/workflow"
 )
 
@@ -53,6 +54,10 @@ type Options struct {
 	Logger       *slog.Logger
 	Version      string                          // software version reported in /metadata
 	Ready        func(ctx context.Context) error // readiness check, e.g. a database ping
+	// Interaction are the interaction middlewares, applied in order (the
+	// first outermost) around every FHIR interaction: each request, each
+	// batch or transaction entry, each $operation (router.Middleware).
+	Interaction []router.Middleware
 	// RequestTimeout is every request's deadline (default 30 s): the
 	// database work it does stops there and it gets 503.
 	RequestTimeout time.Duration
@@ -74,6 +79,7 @@ const (
 // API serves FHIR over HTTP.
 type API struct {
 	opts    Options
+	router  *router.Router
 	origin  origin
 	started time.Time
 }
@@ -103,6 +109,12 @@ func New(opts Options) http.Handler {
 	}
 	a := &API{opts: opts, started: time.Now().UTC(),
 		origin: origin{base: strings.TrimSuffix(opts.BaseURL, "/"), hosts: opts.AllowedHosts, proxies: opts.TrustedProxies}}
+	var ops []router.Operation
+	if opts.Workflow != nil {
+		ops = opts.Workflow.Operations()
+	}
+	a.router = router.New(router.Options{Registry: opts.Registry, Operations: ops, Middleware: opts.Interaction,
+		EntryError: a.entryError, Path: FHIRBase, MaxBundleEntries: opts.MaxBundleEntries, Version: opts.Version, Started: a.started})
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	// gin believes X-Forwarded-For from anyone unless told otherwise; the

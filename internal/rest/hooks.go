@@ -10,7 +10,8 @@ import (
 // Hook carries rules of one resource type that generic FHIR does not have
 // (the shared-care workflow registers them: the Task state machine,
 // QuestionnaireResponse validation). Hooks run inside the write's
-// transaction, with a Service bound to it, on creates, updates and patches.
+// transaction, with a Service bound to it, on creates, updates and patches
+// (and deletes, when they are DeleteHooks too), all through commit.
 type Hook interface {
 	// BeforeWrite may refuse a write before it is stored. prev is the
 	// version being replaced (nil when the resource is new or was deleted);
@@ -20,6 +21,13 @@ type Hook interface {
 	// transaction: what it writes (a Provenance) commits with it, and its
 	// error rolls the write back.
 	AfterWrite(ctx context.Context, tx *Service, prev, stored *fhir.Resource, next *fhir.Document) error
+}
+
+// DeleteHook is a Hook that also rules on deletions of its type: prev is
+// the current version about to be deleted. Deletes pass the same commit
+// path as every other write; a type without rules on them need not say so.
+type DeleteHook interface {
+	BeforeDelete(ctx context.Context, tx *Service, prev *fhir.Resource) error
 }
 
 // Hook registers h for every write of typ. Register hooks before serving:

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 )
 
@@ -11,21 +12,8 @@ import (
 // break every HNA until a restart. So it is protected at the write path,
 // where every interaction (create, update, patch, delete, their conditional
 // forms, batch and transaction entries) passes, and only the server's own
-// start-up writes (AsServer) may change it, e.g. to a new version shipped
-// in a new release.
-
-type serverKey struct{}
-
-// AsServer marks ctx as the server's own writes of the content it ships,
-// which alone may change protected resources. Requests never carry it.
-func AsServer(ctx context.Context) context.Context {
-	return context.WithValue(ctx, serverKey{}, true)
-}
-
-func isServer(ctx context.Context) bool {
-	v, _ := ctx.Value(serverKey{}).(bool)
-	return v
-}
+// start-up writes (the system principal, auth.AsSystem) may change it,
+// e.g. to a new version shipped in a new release.
 
 // Protect makes typ/id content the server ships: the API can read it but
 // not change or delete it (403). source names where it comes from, for the
@@ -40,7 +28,7 @@ func (s *Service) Protect(typ, id, source string) {
 // guard refuses a change to protected content unless the server makes it.
 func (s *Service) guard(ctx context.Context, typ, id, change string) error {
 	source, protected := s.protected[typ+"/"+id]
-	if !protected || isServer(ctx) {
+	if !protected || auth.PrincipalFrom(ctx).IsSystem() {
 		return nil
 	}
 	return fhirerr.New(fhirerr.Forbidden, "forbidden", "",

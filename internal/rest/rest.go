@@ -1,7 +1,8 @@
 // Package rest implements the FHIR RESTful interactions (create, read, vread,
 // update, delete, history) over a store.Store and the registry, without
-// knowing anything of HTTP. The HTTP layer calls it for single requests, and
-// transaction and batch processing will call it for each entry.
+// knowing anything of HTTP. The router (internal/router) calls it for single
+// requests and for each batch or transaction entry. Every write passes one
+// commit path (commit.go), where hooks and observers see it.
 package rest
 
 import (
@@ -20,16 +21,26 @@ import (
 
 // Service carries out interactions. It is safe for concurrent use.
 type Service struct {
-	store    store.Store
-	registry *registry.Registry
-	now      func() time.Time
+	*shared
+	store store.Store
 	// inTx marks a Service bound to one transaction (see InTx): writes
 	// join it instead of opening their own, and are not retried alone.
 	inTx bool
 	// deferred, when not nil, collects local references and deletions to
 	// check once the whole transaction is written (see DeferReferenceChecks).
 	deferred *deferredChecks
+}
+
+// shared is what a Service and every Service bound to one of its
+// transactions have in common. They share it by pointer, so nothing
+// registered on the server's Service (a hook, an observer, protected
+// content) can be missing from a transaction's.
+type shared struct {
+	registry *registry.Registry
+	now      func() time.Time
 	hooks    map[string][]Hook // by resource type
+	// observers see every write of every type (see Observe).
+	observers []Observer
 	// modifiers are the modifierExtension urls the server knows (see
 	// AllowModifierExtensions).
 	modifiers map[string]bool
@@ -45,14 +56,17 @@ type deferredChecks struct {
 	deleted []fhir.Ref   // deletions, which nothing current may refer to
 }
 
-// child is a Service like s working in tx, within a transaction.
-func (s *Service) child(tx store.Store) *Service {
-	return &Service{store: tx, registry: s.registry, now: s.now, inTx: true, hooks: s.hooks, protected: s.protected, modifiers: s.modifiers}
+// newService is the one place a Service is made: over st, sharing sh.
+func newService(sh *shared, st store.Store, inTx bool) *Service {
+	return &Service{shared: sh, store: st, inTx: inTx}
 }
+
+// child is a Service like s working in tx, within a transaction.
+func (s *Service) child(tx store.Store) *Service { return newService(s.shared, tx, true) }
 
 // New returns a Service over st for the types in reg.
 func New(st store.Store, reg *registry.Registry) *Service {
-	return &Service{store: st, registry: reg, now: fhir.Now}
+	return newService(&shared{registry: reg, now: fhir.Now}, st, false)
 }
 
 type baseKey struct{}
@@ -293,21 +307,9 @@ func (s *Service) delete(ctx context.Context, tx store.Store, typ, id string, if
 	if head.Deleted {
 		return Deleted{}, nil
 	}
-	del := &fhir.Resource{Type: typ, ID: id, Version: head.Version + 1, LastUpdated: s.now(), Deleted: true, Method: "DELETE"}
-	if err := tx.Write(ctx, del, nil); err != nil {
-		return Deleted{}, err
-	}
-	target := fhir.Ref{Type: typ, ID: id, Value: typ + "/" + id}
-	if s.deferred != nil { // a transaction: its other entries may still remove the references
-		s.deferred.deleted = append(s.deferred.deleted, target)
-		return Deleted{Version: del.Version}, nil
-	}
-	referenced, err := s.checkReferrers(ctx, tx, []fhir.Ref{target})
+	del, err := s.commit(ctx, tx, Write{Method: "DELETE", Type: typ, ID: id, Version: head.Version + 1, Prev: head})
 	if err != nil {
 		return Deleted{}, err
-	}
-	if referenced != nil {
-		return Deleted{}, s.referencedError(referenced)
 	}
 	return Deleted{Version: del.Version}, nil
 }
@@ -367,48 +369,13 @@ func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) erro
 	return attempt(ctx, s.store, "the resource", fn)
 }
 
-// write stamps doc with its version and the time, checks its references,
-// runs the type's hooks and stores it in tx. prev is the version it
-// replaces (nil when none).
+// write stores doc as version of its resource in tx, through commit. prev
+// is the version it replaces (nil when none).
 func (s *Service) write(ctx context.Context, tx store.Store, doc *fhir.Document, prev *fhir.Resource, version int64, method string) (*fhir.Resource, error) {
-	if err := s.guard(ctx, doc.Type(), doc.ID(), "changed"); err != nil {
-		return nil, err
+	if prev != nil && prev.Deleted {
+		prev = nil // what was deleted does not constrain what comes back
 	}
-	out := &fhir.Resource{Type: doc.Type(), ID: doc.ID(), Version: version, LastUpdated: s.now(), Method: method}
-	if err := s.checkContent(doc); err != nil {
-		return nil, err
-	}
-	hooks := s.hooks[out.Type]
-	var bound *Service
-	if len(hooks) > 0 {
-		bound = s.bound(tx)
-		if prev != nil && prev.Deleted {
-			prev = nil // what was deleted does not constrain what comes back
-		}
-		for _, h := range hooks {
-			if err := h.BeforeWrite(ctx, bound, prev, doc); err != nil {
-				return nil, err
-			}
-		}
-	}
-	doc.SetVersion(version, out.LastUpdated)
-	body, err := doc.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	out.Body = body
-	if err := s.checkReferences(ctx, tx, out.Type, out.ID, doc, s.kept(ctx, hooks, prev, doc)); err != nil {
-		return nil, err
-	}
-	if err := tx.Write(ctx, out, s.registry.Params().Index(out.Type, doc.Tree())); err != nil {
-		return nil, err
-	}
-	for _, h := range hooks {
-		if err := h.AfterWrite(ctx, bound, prev, out, doc); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return s.commit(ctx, tx, Write{Method: method, Type: doc.Type(), ID: doc.ID(), Version: version, Prev: prev, Next: doc})
 }
 
 // checkReferences refuses references to served types on this server whose

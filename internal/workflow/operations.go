@@ -17,15 +17,17 @@ import (
 	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
 )
 
-// CheckHandover applies the shared-care rules to a handover Bundle before
-// anything is stored: a 422 with one issue per broken rule, or the
-// Bundle's summary (which entries are the Tasks now waiting for the GP).
-func (w *Workflow) CheckHandover(ctx context.Context, body []byte) (handover.Summary, error) {
+// checkHandover applies the shared-care rules to a handover Bundle, reading
+// what it refers to through rs (bound to the transaction that is about to
+// store the Bundle, so the rules see that transaction's view): a 422 with
+// one issue per broken rule, or the Bundle's summary (which entries are the
+// Tasks now waiting for the GP).
+func checkHandover(ctx context.Context, rs Records, body []byte) (handover.Summary, error) {
 	bundle := decode(body)
 	if bundle == nil {
 		return handover.Summary{}, fhirerr.Invalidf("Bundle", "the body is not a JSON object")
 	}
-	issues, err := handover.Check(ctx, bundle, resolver{w.records})
+	issues, err := handover.Check(ctx, bundle, resolver{rs})
 	if err != nil {
 		return handover.Summary{}, err
 	}
@@ -38,8 +40,8 @@ func (w *Workflow) CheckHandover(ctx context.Context, body []byte) (handover.Sum
 // HandoverRequest identifies a handover, so that it takes effect once
 // (rest.Service.Once): its Bundle.identifier and the fingerprint of the
 // Bundle as sent. ok is false when the Bundle has no complete identifier;
-// CheckHandover then refuses it.
-func (w *Workflow) HandoverRequest(body []byte) (req rest.Request, ok bool, err error) {
+// checkHandover then refuses it.
+func handoverRequest(body []byte) (req rest.Request, ok bool, err error) {
 	bundle := decode(body)
 	if bundle == nil {
 		return rest.Request{}, false, fhirerr.Invalidf("Bundle", "the body is not a JSON object")

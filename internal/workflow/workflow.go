@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -96,10 +97,10 @@ func shipped(typ, url string) string {
 
 // LoadContent stores the resources the project ships (the HNA
 // Questionnaire) unless the stored version already says the same, so
-// restarts do not pile up versions. It writes as the server (rest.AsServer):
+// restarts do not pile up versions. It writes as the system principal (auth.AsSystem):
 // the API cannot change these resources.
 func (w *Workflow) LoadContent(ctx context.Context, fsys fs.FS) error {
-	ctx = rest.AsServer(ctx)
+	ctx = auth.AsSystem(ctx)
 	for _, c := range content {
 		body, err := fs.ReadFile(fsys, c.file)
 		if err != nil {

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"bytes"
@@ -61,9 +61,22 @@ func (e *bundleEntry) headers() map[string]string {
 //	@Failure		412		{object}	object	"OperationOutcome: a transaction's conditional criteria match more than one resource"
 //	@Failure		413		{object}	object	"OperationOutcome: too many entries"
 //	@Router			/ [post]
-func (a *API) batch(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) bundle(ctx context.Context, r *Request) (*Response, error) {
+	b, err := rt.readBundle(r)
+	if err != nil {
+		return nil, err
+	}
+	r.bundle = b
+	if b.Type == "transaction" {
+		return rt.transactionH(ctx, r)
+	}
+	return rt.batchH(ctx, r)
+}
+
+// readBundle decodes and checks the Bundle POSTed to the base.
+func (rt *Router) readBundle(r *Request) (*bundleRequest, error) {
 	var b bundleRequest
-	if err := json.Unmarshal(r.body, &b); err != nil {
+	if err := json.Unmarshal(r.Body, &b); err != nil {
 		return nil, fhirerr.Invalidf("Bundle", "the body is not a Bundle: %v", err)
 	}
 	switch {
@@ -71,21 +84,25 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		return nil, fhirerr.Invalidf("Bundle", "POST to the base takes a Bundle, not %q", b.ResourceType)
 	case b.Type != "batch" && b.Type != "transaction":
 		return nil, fhirerr.Invalidf("Bundle.type", "Bundle.type %q cannot be processed: send batch or transaction", b.Type)
-	case len(b.Entry) > a.opts.MaxBundleEntries:
-		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
 	}
-	if err := checkReadRows(b.Entry, r.base); err != nil {
+	if err := r.CheckEntries(len(b.Entry)); err != nil {
 		return nil, err
 	}
-	if b.Type == "transaction" {
-		return a.transaction(ctx, r, &b)
+	if err := checkReadRows(b.Entry, r.Base); err != nil {
+		return nil, err
 	}
+	return &b, nil
+}
+
+// batch processes a batch Bundle (read by bundle into r.bundle).
+func (rt *Router) batch(ctx context.Context, r *Request) (*Response, error) {
+	b := r.bundle
 	out := &fhir.Bundle{Type: "batch-response"}
 	reads := &readBudget{}
 	for i := range b.Entry {
 		e := &b.Entry[i]
 		at := fmt.Sprintf("Bundle.entry[%d]", i)
-		var resp *response
+		var resp *Response
 		var err error
 		switch {
 		case e.Request == nil || e.Request.Method == "" || e.Request.URL == "":
@@ -93,21 +110,21 @@ func (a *API) batch(ctx context.Context, r *request) (*response, error) {
 		case isRead(e.Request.Method) && reads.check() != nil:
 			err = reads.check() // not run: the batch's reads have returned enough
 		default:
-			resp, err = a.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, e.headers())
+			resp, err = rt.batchEntry(ctx, r, e.Request.Method, e.Request.URL, e.Resource, e.headers())
 			reads.spend(e.Request.Method, resp)
 		}
-		out.Entries = append(out.Entries, batchResponseEntry(ctx, resp, err, at))
+		out.Entries = append(out.Entries, rt.batchResponseEntry(ctx, resp, err, at))
 	}
 	body, err := out.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &Response{Status: http.StatusOK, Body: body}, nil
 }
 
 // batchEntry runs one entry as a request of its own.
-func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL string, resource json.RawMessage, headers map[string]string) (*response, error) {
-	req, h, err := a.entryRequest(outer, outer.svc, method, rawURL, resource, headers)
+func (rt *Router) batchEntry(ctx context.Context, outer *Request, method, rawURL string, resource json.RawMessage, headers map[string]string) (*Response, error) {
+	req, h, err := rt.entryRequest(outer, outer.Service, method, rawURL, resource, headers)
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +133,8 @@ func (a *API) batchEntry(ctx context.Context, outer *request, method, rawURL str
 
 // entryRequest turns a Bundle entry into the request it stands for and finds
 // its handler; svc carries the interactions out.
-func (a *API) entryRequest(outer *request, svc *rest.Service, method, rawURL string, resource json.RawMessage, headers map[string]string) (*request, handler, error) {
-	u, err := url.Parse(strings.TrimPrefix(rawURL, outer.base+"/"))
+func (rt *Router) entryRequest(outer *Request, svc *rest.Service, method, rawURL string, resource json.RawMessage, headers map[string]string) (*Request, Handler, error) {
+	u, err := url.Parse(strings.TrimPrefix(rawURL, outer.Base+"/"))
 	if err != nil || u.IsAbs() {
 		return nil, nil, fhirerr.Invalidf("request.url", "request.url %q is not a URL relative to this server's base", rawURL)
 	}
@@ -125,44 +142,45 @@ func (a *API) entryRequest(outer *request, svc *rest.Service, method, rawURL str
 	if err != nil {
 		return nil, nil, relocate(err, "request.url")
 	}
-	req := &request{method: strings.ToUpper(method), query: query, header: http.Header{}, base: outer.base,
-		url: outer.base + "/" + strings.TrimPrefix(rawURL, outer.base+"/"), svc: svc}
+	req := &Request{Method: strings.ToUpper(method), Query: query, Header: http.Header{}, Base: outer.Base,
+		URL: outer.Base + "/" + strings.TrimPrefix(rawURL, outer.Base+"/"), Service: svc}
 	for k, v := range headers {
 		if v != "" {
-			req.header.Set(k, v)
+			req.Header.Set(k, v)
 		}
 	}
 	for _, k := range []string{"Prefer"} { // the Bundle's own preferences apply to its entries
-		if v := outer.header.Get(k); v != "" {
-			req.header.Set(k, v)
+		if v := outer.Header.Get(k); v != "" {
+			req.Header.Set(k, v)
 		}
 	}
 	var segments []string
 	if p := strings.Trim(u.Path, "/"); p != "" {
 		segments = strings.Split(p, "/")
 	}
-	rt, err := a.match(segments, req)
+	ro, err := rt.find(segments, req)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(segments) == 0 {
 		return nil, nil, fhirerr.Invalidf("", "a Bundle entry cannot be another batch or transaction, or a system search")
 	}
-	h, ok := rt.methods[req.method]
-	if req.method == http.MethodHead {
-		h, ok = rt.methods[http.MethodGet]
+	ep, ok := ro.methods[req.Method]
+	if req.Method == http.MethodHead {
+		ep, ok = ro.methods[http.MethodGet]
 	}
-	if !ok || rt.form {
-		return nil, nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "", "%s is not supported on %s", req.method, rt.shape)
+	if !ok || ro.form {
+		return nil, nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "", "%s is not supported on %s", req.Method, ro.shape)
 	}
-	switch req.method {
+	h := ep.h
+	switch req.Method {
 	case http.MethodPost, http.MethodPut:
 		if len(resource) == 0 {
-			return nil, nil, fhirerr.New(fhirerr.Invalid, "required", "", "a %s entry needs a resource", req.method)
+			return nil, nil, fhirerr.New(fhirerr.Invalid, "required", "", "a %s entry needs a resource", req.Method)
 		}
-		req.body = resource
+		req.Body = resource
 	case http.MethodPatch:
-		if req.body, err = patchBody(resource, req.header); err != nil {
+		if req.Body, err = patchBody(resource, req.Header); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -182,13 +200,13 @@ func patchBody(resource json.RawMessage, header http.Header) ([]byte, error) {
 	}
 	switch bin.ResourceType {
 	case "Binary":
-		if mt, _, _ := mime.ParseMediaType(bin.ContentType); mt != jsonPatchType {
-			return nil, fhirerr.Invalidf("Binary.contentType", "a Binary in a PATCH entry must hold %s, not %q", jsonPatchType, bin.ContentType)
+		if mt, _, _ := mime.ParseMediaType(bin.ContentType); mt != JSONPatchType {
+			return nil, fhirerr.Invalidf("Binary.contentType", "a Binary in a PATCH entry must hold %s, not %q", JSONPatchType, bin.ContentType)
 		}
-		header.Set("Content-Type", jsonPatchType)
+		header.Set("Content-Type", JSONPatchType)
 		return bin.Data, nil
 	case "Parameters":
-		header.Set("Content-Type", fhirJSON)
+		header.Set("Content-Type", FHIRJSON)
 		return resource, nil
 	}
 	return nil, fhirerr.Invalidf("", "a PATCH entry holds a Binary (JSON Patch) or Parameters (FHIRPath Patch), not %q", bin.ResourceType)
@@ -196,44 +214,58 @@ func patchBody(resource json.RawMessage, header http.Header) ([]byte, error) {
 
 var outcomePrefix = []byte(`{"resourceType":"OperationOutcome"`)
 
+// entryError renders an entry's error with Options.EntryError, or as a 500
+// without one.
+func (rt *Router) entryError(ctx context.Context, err error) (int, []byte) {
+	if rt.opts.EntryError != nil {
+		return rt.opts.EntryError(ctx, err)
+	}
+	var fe *fhirerr.Error
+	if !errors.As(err, &fe) {
+		fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error")
+	}
+	return http.StatusInternalServerError, fhir.Outcome(fe.Issues...)
+}
+
 // batchResponseEntry renders one entry's outcome; internal errors are logged
 // in full and shown as "internal error", as for single requests.
-func batchResponseEntry(ctx context.Context, resp *response, err error, at string) fhir.Entry {
+func (rt *Router) batchResponseEntry(ctx context.Context, resp *Response, err error, at string) fhir.Entry {
 	if err != nil {
 		var fe *fhirerr.Error
-		if !errors.As(err, &fe) {
-			loggerFrom(ctx).Error("internal error in batch entry", "entry", at, "err", err)
-			fe = fhirerr.New(fhirerr.Internal, "exception", "", "internal error (request id %s)", requestIDFrom(ctx))
-		}
-		issues := append([]fhirerr.Issue(nil), fe.Issues...)
-		for i := range issues {
-			switch x := issues[i].Expression; {
-			case x == "":
-				issues[i].Expression = at
-			case x == "request" || strings.HasPrefix(x, "request."): // relative to the entry
-				issues[i].Expression = at + "." + x
+		if errors.As(err, &fe) {
+			issues := append([]fhirerr.Issue(nil), fe.Issues...)
+			for i := range issues {
+				switch x := issues[i].Expression; {
+				case x == "":
+					issues[i].Expression = at
+				case x == "request" || strings.HasPrefix(x, "request."): // relative to the entry
+					issues[i].Expression = at + "." + x
+				}
 			}
+			err = fhirerr.WithIssues(fe.Kind, issues)
+		} else {
+			err = fmt.Errorf("%s: %w", at, err)
 		}
-		status := statusFor(fe.Kind)
+		status, outcome := rt.entryError(ctx, err)
 		return fhir.Entry{Response: &fhir.EntryResponse{Status: strconv.Itoa(status) + " " + http.StatusText(status),
-			Outcome: fhir.Outcome(issues...)}}
+			Outcome: outcome}}
 	}
-	e := fhir.Entry{Response: &fhir.EntryResponse{Status: strconv.Itoa(resp.status) + " " + http.StatusText(resp.status),
-		Location: resp.header.Get("Location"), Etag: resp.header.Get("ETag")}}
-	if lm := resp.header.Get("Last-Modified"); lm != "" {
+	e := fhir.Entry{Response: &fhir.EntryResponse{Status: strconv.Itoa(resp.Status) + " " + http.StatusText(resp.Status),
+		Location: resp.Header.Get("Location"), Etag: resp.Header.Get("ETag")}}
+	if lm := resp.Header.Get("Last-Modified"); lm != "" {
 		if t, err := http.ParseTime(lm); err == nil {
 			e.Response.LastModified = fhir.Instant(t)
 		}
 	}
 	// Every body the server renders leads with resourceType (stored bodies,
 	// Bundles, OperationOutcomes), so the prefix tells them apart unparsed.
-	if bytes.HasPrefix(resp.body, outcomePrefix) {
-		e.Response.Outcome = resp.body
-	} else if len(resp.body) > 0 {
-		e.Resource = resp.body
+	if bytes.HasPrefix(resp.Body, outcomePrefix) {
+		e.Response.Outcome = resp.Body
+	} else if len(resp.Body) > 0 {
+		e.Resource = resp.Body
 	}
-	if e.Response.Outcome == nil && resp.outcome != nil { // warnings about a write answered with its resource
-		e.Response.Outcome = resp.outcome
+	if e.Response.Outcome == nil && resp.Outcome != nil { // warnings about a write answered with its resource
+		e.Response.Outcome = resp.Outcome
 	}
 	return e
 }

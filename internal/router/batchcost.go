@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"net/http"
@@ -87,9 +87,9 @@ func isRead(method string) bool {
 type readBudget struct{ used int }
 
 // spend records what an entry answered, if it is a read.
-func (b *readBudget) spend(method string, resp *response) {
+func (b *readBudget) spend(method string, resp *Response) {
 	if isRead(method) && resp != nil {
-		b.used += len(resp.body)
+		b.used += len(resp.Body)
 	}
 }
 

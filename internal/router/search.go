@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"context"
@@ -11,8 +11,6 @@ import (
 	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 )
-
-const formType = "application/x-www-form-urlencoded"
 
 // search returns a searchset Bundle of the resources matching the query.
 //
@@ -28,36 +26,36 @@ const formType = "application/x-www-form-urlencoded"
 //	@Router			/{type}/_search [post]
 //	@Router			/Patient/{id}/{type} [get]
 //	@Router			/ [get]
-func (a *API) search(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) search(ctx context.Context, r *Request) (*Response, error) {
 	values := url.Values{}
-	for k, v := range r.query {
+	for k, v := range r.Query {
 		values[k] = append([]string(nil), v...)
 	}
-	self := r.url
-	if r.method == http.MethodPost { // _search: the form adds to the query string
-		form, err := search.ParseQuery(string(r.body))
+	self := r.URL
+	if r.Method == http.MethodPost { // _search: the form adds to the query string
+		form, err := search.ParseQuery(string(r.Body))
 		if err != nil {
 			return nil, err
 		}
 		for k, v := range form {
 			values[k] = append(values[k], v...)
 		}
-		self = r.base + "/" + r.typ + "?" + values.Encode()
+		self = r.Base + "/" + r.Type + "?" + values.Encode()
 	}
 	if values.Get("_summary") == "count" {
 		values.Set("_count", "0")
 	}
-	strict := prefer(r.header, "handling") == "strict"
+	strict := prefer(r.Header, "handling") == "strict"
 	var q *search.Query
 	var page *store.SearchPage
 	var err error
 	switch {
-	case r.compartment != "":
-		q, page, err = r.svc.CompartmentSearch(ctx, r.compartment, r.id, r.typ, values, strict)
-	case r.typ == "":
-		q, page, err = r.svc.SystemSearch(ctx, values, strict)
+	case r.Compartment != "":
+		q, page, err = r.Service.CompartmentSearch(ctx, r.Compartment, r.ID, r.Type, values, strict)
+	case r.Type == "":
+		q, page, err = r.Service.SystemSearch(ctx, values, strict)
 	default:
-		q, page, err = r.svc.Search(ctx, r.typ, values, strict)
+		q, page, err = r.Service.Search(ctx, r.Type, values, strict)
 	}
 	if err != nil {
 		return nil, err
@@ -76,17 +74,17 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	if page.Next != "" {
 		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(self, cursorParam, page.Next)})
 	}
-	view := &request{query: values}
+	view := &Request{Query: values}
 	for _, group := range []struct {
 		mode string
 		rs   []*fhir.Resource
 	}{{"match", page.Resources}, {"include", page.Included}} {
 		for _, res := range group.rs {
-			body, err := a.subset(view, res)
+			body, err := rt.subset(view, res)
 			if err != nil {
 				return nil, err
 			}
-			b.Entries = append(b.Entries, fhir.Entry{FullURL: r.base + "/" + res.Type + "/" + res.ID, Resource: body,
+			b.Entries = append(b.Entries, fhir.Entry{FullURL: r.Base + "/" + res.Type + "/" + res.ID, Resource: body,
 				Search: &fhir.EntrySearch{Mode: group.mode}})
 		}
 	}
@@ -105,5 +103,5 @@ func (a *API) search(ctx context.Context, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &Response{Status: http.StatusOK, Body: body}, nil
 }

@@ -1,4 +1,4 @@
-package httpapi
+package workflow
 
 import (
 	"context"
@@ -8,34 +8,26 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/router"
 )
 
-// operation routes the shared-care $operations: [base]/$handover,
-// [base]/Task/$overdue, [base]/QuestionnaireResponse/{id}/$extract and
-// [base]/Patient/{id}/$shared-care-summary.
-func (a *API) operation(segments []string, req *request) (*route, error) {
-	n := len(segments)
-	name := segments[n-1]
-	unknown := fhirerr.New(fhirerr.NotFound, "not-supported", "", "operation %s is not known here (see %s/metadata)",
-		strings.Join(segments, "/"), FHIRBase)
-	if a.opts.Workflow == nil {
-		return nil, unknown
+// Operations are the Go functions of the shared-care OperationDefinitions
+// under api/, by code; the router routes each where its definition says.
+func (w *Workflow) Operations() []router.Operation {
+	return []router.Operation{
+		{Code: "handover", Methods: []string{http.MethodPost}, Handler: w.handover},
+		{Code: "overdue", Methods: []string{http.MethodGet}, Handler: w.overdue},
+		{Code: "extract", Methods: []string{http.MethodGet, http.MethodPost}, Handler: w.extract},
+		{Code: "shared-care-summary", Methods: []string{http.MethodGet}, Handler: w.sharedCareSummary},
 	}
-	switch {
-	case n == 1 && name == "$handover":
-		return &route{shape: "/$handover", methods: map[string]handler{http.MethodPost: a.handover}}, nil
-	case n == 2 && segments[0] == "Task" && name == "$overdue":
-		req.typ = "Task"
-		return &route{shape: "/Task/$overdue", methods: map[string]handler{http.MethodGet: a.overdue}}, nil
-	case n == 3 && segments[0] == "QuestionnaireResponse" && name == "$extract":
-		req.typ, req.id = segments[0], segments[1]
-		return &route{shape: "/QuestionnaireResponse/{id}/$extract", methods: map[string]handler{
-			http.MethodPost: a.extract, http.MethodGet: a.extract}}, nil
-	case n == 3 && segments[0] == "Patient" && name == "$shared-care-summary":
-		req.typ, req.id = segments[0], segments[1]
-		return &route{shape: "/Patient/{id}/$shared-care-summary", methods: map[string]handler{http.MethodGet: a.sharedCareSummary}}, nil
-	}
-	return nil, unknown
+}
+
+// bundleHead is what $handover reads of its Bundle before the transaction
+// processing reads the rest.
+type bundleHead struct {
+	ResourceType string            `json:"resourceType"`
+	Type         string            `json:"type"`
+	Entry        []json.RawMessage `json:"entry"`
 }
 
 // handover stores a treatment summary and follow-up plan once the
@@ -53,51 +45,51 @@ func (a *API) operation(segments []string, req *request) (*route, error) {
 //	@Failure		409		{object}	object	"OperationOutcome: Bundle.identifier was already used by a different handover"
 //	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
 //	@Router			/$handover [post]
-func (a *API) handover(ctx context.Context, r *request) (*response, error) {
-	var b bundleRequest
-	if err := json.Unmarshal(r.body, &b); err != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
+func (w *Workflow) handover(ctx context.Context, r *router.Request) (*router.Response, error) {
+	var b bundleHead
+	if err := json.Unmarshal(r.Body, &b); err != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
 		return nil, fhirerr.Invalidf("Bundle", "$handover takes a Bundle of type transaction")
 	}
-	if len(b.Entry) > a.opts.MaxBundleEntries {
-		return nil, fhirerr.New(fhirerr.TooLarge, "too-costly", "Bundle.entry", "the Bundle has %d entries; the limit is %d", len(b.Entry), a.opts.MaxBundleEntries)
+	if err := r.CheckEntries(len(b.Entry)); err != nil {
+		return nil, err
 	}
-	once, ok, err := a.opts.Workflow.HandoverRequest(r.body)
+	once, ok, err := handoverRequest(r.Body)
 	if err != nil {
 		return nil, err
 	}
 	if !ok { // no identifier: refused with every other broken rule
-		if _, err := a.opts.Workflow.CheckHandover(ctx, r.body); err != nil {
+		if _, err := checkHandover(ctx, r.Service, r.Body); err != nil {
 			return nil, err
 		}
 		return nil, fhirerr.New(fhirerr.Unprocessable, "required", "Bundle.identifier", "a handover needs Bundle.identifier (system and value)")
 	}
-	status, body, _, err := r.svc.Once(ctx, once, func(tx *rest.Service) (int, []byte, error) {
-		body, err := a.handOver(ctx, r, tx, &b)
+	status, body, _, err := r.Service.Once(ctx, once, func(tx *rest.Service) (int, []byte, error) {
+		body, err := handOver(ctx, r, tx)
 		return http.StatusOK, body, err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: status, body: body}, nil
+	return &router.Response{Status: status, Body: body}, nil
 }
 
 // handOver checks and stores a handover in the transaction tx is bound to,
-// and renders the answer.
-func (a *API) handOver(ctx context.Context, r *request, tx *rest.Service, b *bundleRequest) ([]byte, error) {
-	summary, err := a.opts.Workflow.CheckHandover(ctx, r.body)
+// and renders the answer. The rules read through tx: what they find (the
+// owners and recipients exist, the GP is a recipient) holds when the Bundle
+// is stored, since both happen in one database transaction.
+func handOver(ctx context.Context, r *router.Request, tx *rest.Service) ([]byte, error) {
+	summary, err := checkHandover(ctx, tx, r.Body)
 	if err != nil {
 		return nil, err
 	}
-	in := *r
-	in.svc = tx
-	outcome, answers, err := a.runTransaction(ctx, &in, b)
+	res, err := r.Transaction(ctx, tx, r.Body)
 	if err != nil {
 		return nil, err
 	}
-	params := []any{map[string]any{"name": "outcome", "resource": json.RawMessage(outcome.body)}}
+	params := []any{map[string]any{"name": "outcome", "resource": json.RawMessage(res.Response.Body)}}
 	for _, t := range summary.Tasks {
-		loc := answers[t.Entry].header.Get("Location")
-		ref := strings.TrimPrefix(loc, r.base+"/")
+		loc := res.Entries[t.Entry].Header.Get("Location")
+		ref := strings.TrimPrefix(loc, r.Base+"/")
 		if i := strings.Index(ref, "/_history/"); i >= 0 {
 			ref = ref[:i]
 		}
@@ -125,12 +117,12 @@ func (a *API) handOver(ctx context.Context, r *request, tx *rest.Service, b *bun
 //	@Failure		404	{object}	object	"OperationOutcome: no such response"
 //	@Failure		422	{object}	object	"OperationOutcome: the response is not a completed, valid assessment"
 //	@Router			/QuestionnaireResponse/{id}/$extract [post]
-func (a *API) extract(ctx context.Context, r *request) (*response, error) {
-	body, err := a.opts.Workflow.Extract(ctx, r.id)
+func (w *Workflow) extract(ctx context.Context, r *router.Request) (*router.Response, error) {
+	body, err := w.Extract(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &router.Response{Status: http.StatusOK, Body: body}, nil
 }
 
 // sharedCareSummary assembles the shared record of a patient.
@@ -143,12 +135,12 @@ func (a *API) extract(ctx context.Context, r *request) (*response, error) {
 //	@Success		200	{object}	object	"Bundle of type collection"
 //	@Failure		404	{object}	object	"OperationOutcome: no such patient"
 //	@Router			/Patient/{id}/$shared-care-summary [get]
-func (a *API) sharedCareSummary(ctx context.Context, r *request) (*response, error) {
-	body, err := a.opts.Workflow.Summary(ctx, r.id)
+func (w *Workflow) sharedCareSummary(ctx context.Context, r *router.Request) (*router.Response, error) {
+	body, err := w.Summary(ctx, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &router.Response{Status: http.StatusOK, Body: body}, nil
 }
 
 // overdue lists the Tasks at risk of falling through the gap.
@@ -160,10 +152,10 @@ func (a *API) sharedCareSummary(ctx context.Context, r *request) (*response, err
 //	@Param			owner	query		string	false	"Only Tasks of this owner, e.g. Organization/gp-practice-a"
 //	@Success		200		{object}	object	"Bundle of type searchset"
 //	@Router			/Task/$overdue [get]
-func (a *API) overdue(ctx context.Context, r *request) (*response, error) {
-	body, err := a.opts.Workflow.Overdue(ctx, r.query.Get("owner"))
+func (w *Workflow) overdue(ctx context.Context, r *router.Request) (*router.Response, error) {
+	body, err := w.Overdue(ctx, r.Query.Get("owner"))
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &router.Response{Status: http.StatusOK, Body: body}, nil
 }

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"bytes"
@@ -35,16 +35,16 @@ import (
 //	@Failure		413		{object}	object	"OperationOutcome: body too large"
 //	@Failure		415		{object}	object	"OperationOutcome: not JSON"
 //	@Router			/{type} [post]
-func (a *API) create(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) create(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
-	res, created, err := r.svc.Create(ctx, r.typ, r.body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.header.Get("If-None-Exist")})
+	res, created, err := r.Service.Create(ctx, r.Type, r.Body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.Header.Get("If-None-Exist")})
 	if err != nil {
 		return nil, err
 	}
 	if !created { // a conditional create found its match and stored nothing
 		resp, err := written(r, res, http.StatusOK, "found existing")
 		if err == nil {
-			resp.header.Set("Location", r.base+"/"+res.Type+"/"+res.ID+"/_history/"+res.VersionID())
+			resp.Header.Set("Location", r.Base+"/"+res.Type+"/"+res.ID+"/_history/"+res.VersionID())
 		}
 		return resp, err
 	}
@@ -68,13 +68,13 @@ func (a *API) create(ctx context.Context, r *request) (*response, error) {
 //	@Failure		400			{object}	object	"OperationOutcome: invalid resource or id mismatch"
 //	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
 //	@Router			/{type}/{id} [put]
-func (a *API) update(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) update(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
-	ifMatch, err := ifMatchVersion(r.header)
+	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	res, created, err := r.svc.Update(ctx, r.typ, r.id, r.body, ifMatch)
+	res, created, err := r.Service.Update(ctx, r.Type, r.ID, r.Body, ifMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -101,17 +101,17 @@ func (a *API) update(ctx context.Context, r *request) (*response, error) {
 //	@Failure		404					{object}	object	"OperationOutcome: unknown resource or type"
 //	@Failure		410					{object}	object	"OperationOutcome: deleted"
 //	@Router			/{type}/{id} [get]
-func (a *API) read(ctx context.Context, r *request) (*response, error) {
-	res, err := r.svc.Read(ctx, r.typ, r.id)
+func (rt *Router) read(ctx context.Context, r *Request) (*Response, error) {
+	res, err := r.Service.Read(ctx, r.Type, r.ID)
 	if err != nil {
 		return nil, err
 	}
-	if notModified(r.header, res) {
-		resp := &response{status: http.StatusNotModified, header: http.Header{}}
-		setVersionHeaders(resp.header, res)
+	if notModified(r.Header, res) {
+		resp := &Response{Status: http.StatusNotModified, Header: http.Header{}}
+		setVersionHeaders(resp.Header, res)
 		return resp, nil
 	}
-	return a.resourceResponse(r, res)
+	return rt.resourceResponse(r, res)
 }
 
 // vread returns one version of a resource.
@@ -126,12 +126,12 @@ func (a *API) read(ctx context.Context, r *request) (*response, error) {
 //	@Failure	404		{object}	object	"OperationOutcome: unknown version"
 //	@Failure	410		{object}	object	"OperationOutcome: the version is a deletion"
 //	@Router		/{type}/{id}/_history/{vid} [get]
-func (a *API) vread(ctx context.Context, r *request) (*response, error) {
-	res, err := r.svc.VRead(ctx, r.typ, r.id, r.vid)
+func (rt *Router) vread(ctx context.Context, r *Request) (*Response, error) {
+	res, err := r.Service.VRead(ctx, r.Type, r.ID, r.VID)
 	if err != nil {
 		return nil, err
 	}
-	return a.resourceResponse(r, res)
+	return rt.resourceResponse(r, res)
 }
 
 // delete marks a resource deleted.
@@ -149,41 +149,41 @@ func (a *API) vread(ctx context.Context, r *request) (*response, error) {
 //	@Failure		409			{object}	object	"OperationOutcome: current resources refer to it (referential integrity)"
 //	@Failure		412			{object}	object	"OperationOutcome: version mismatch"
 //	@Router			/{type}/{id} [delete]
-func (a *API) delete(ctx context.Context, r *request) (*response, error) {
-	ifMatch, err := ifMatchVersion(r.header)
+func (rt *Router) delete(ctx context.Context, r *Request) (*Response, error) {
+	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	del, err := r.svc.Delete(ctx, r.typ, r.id, ifMatch)
+	del, err := r.Service.Delete(ctx, r.Type, r.ID, ifMatch)
 	if err != nil {
 		return nil, err
 	}
-	msg := "deleted " + r.typ + "/" + r.id
+	msg := "deleted " + r.Type + "/" + r.ID
 	if del.Version == 0 {
-		msg = r.typ + "/" + r.id + " does not exist or was already deleted: nothing to do"
+		msg = r.Type + "/" + r.ID + " does not exist or was already deleted: nothing to do"
 	}
 	return deleted(r, del, msg), nil
 }
 
 // resourceResponse answers a read with the stored bytes, subset when the
 // client asked for _summary or _elements.
-func (a *API) resourceResponse(r *request, res *fhir.Resource) (*response, error) {
-	body, err := a.subset(r, res)
+func (rt *Router) resourceResponse(r *Request, res *fhir.Resource) (*Response, error) {
+	body, err := rt.subset(r, res)
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{status: http.StatusOK, header: http.Header{}, body: body}
-	setVersionHeaders(resp.header, res)
+	resp := &Response{Status: http.StatusOK, Header: http.Header{}, Body: body}
+	setVersionHeaders(resp.Header, res)
 	return resp, nil
 }
 
 // subset applies _summary and _elements.
-func (a *API) subset(r *request, res *fhir.Resource) ([]byte, error) {
-	summary, elements := r.query.Get("_summary"), r.query.Get("_elements")
+func (rt *Router) subset(r *Request, res *fhir.Resource) ([]byte, error) {
+	summary, elements := r.Query.Get("_summary"), r.Query.Get("_elements")
 	if (summary == "" || summary == "false") && elements == "" {
 		return res.Body, nil
 	}
-	t, ok := a.opts.Registry.Lookup(res.Type)
+	t, ok := rt.opts.Registry.Lookup(res.Type)
 	if !ok {
 		return res.Body, nil
 	}
@@ -212,25 +212,25 @@ func (a *API) subset(r *request, res *fhir.Resource) ([]byte, error) {
 }
 
 // written answers a create or update according to the Prefer header.
-func written(r *request, res *fhir.Resource, status int, verb string) (*response, error) {
-	resp := &response{status: status, header: http.Header{}}
-	setVersionHeaders(resp.header, res)
-	loc := r.base + "/" + res.Type + "/" + res.ID + "/_history/" + res.VersionID()
+func written(r *Request, res *fhir.Resource, status int, verb string) (*Response, error) {
+	resp := &Response{Status: status, Header: http.Header{}}
+	setVersionHeaders(resp.Header, res)
+	loc := r.Base + "/" + res.Type + "/" + res.ID + "/_history/" + res.VersionID()
 	if status == http.StatusCreated {
-		resp.header.Set("Location", loc)
+		resp.Header.Set("Location", loc)
 	}
-	resp.header.Set("Content-Location", loc)
+	resp.Header.Set("Content-Location", loc)
 	warnings := r.warnings.Issues()
-	switch prefer(r.header, "return") {
+	switch prefer(r.Header, "return") {
 	case "minimal":
 	case "OperationOutcome":
-		resp.body = fhir.Outcome(append([]fhirerr.Issue{{Severity: "information", Code: "informational",
+		resp.Body = fhir.Outcome(append([]fhirerr.Issue{{Severity: "information", Code: "informational",
 			Diagnostics: verb + " " + res.Type + "/" + res.ID + " version " + res.VersionID()}}, warnings...)...)
 	default:
-		resp.body = res.Body
+		resp.Body = res.Body
 	}
-	if len(warnings) > 0 && !bytes.HasPrefix(resp.body, outcomePrefix) { // minimal, or the resource
-		resp.outcome = fhir.Outcome(warnings...)
+	if len(warnings) > 0 && !bytes.HasPrefix(resp.Body, outcomePrefix) { // minimal, or the resource
+		resp.Outcome = fhir.Outcome(warnings...)
 	}
 	return resp, nil
 }

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 //	@Produce	json
 //	@Success	200	{object}	object	"CapabilityStatement"
 //	@Router		/metadata [get]
-func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
+func (rt *Router) capabilities(_ context.Context, r *Request) (*Response, error) {
 	type interaction struct {
 		Code string `json:"code"`
 	}
@@ -49,7 +49,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	// on the base with the server.
 	byType := map[string][]operation{}
 	var system []operation
-	for _, op := range a.opts.Registry.Operations() {
+	for _, op := range rt.opts.Registry.Operations() {
 		o := operation{Name: op.Code, Definition: op.URL}
 		if op.System {
 			system = append(system, o)
@@ -60,8 +60,8 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	}
 	// revIncludes: for each type, the Source:param pairs that can refer to it.
 	revIncludes := map[string][]string{}
-	for _, src := range a.opts.Registry.Names() {
-		for _, p := range a.opts.Registry.Params().Searchable(src) {
+	for _, src := range rt.opts.Registry.Names() {
+		for _, p := range rt.opts.Registry.Params().Searchable(src) {
 			if p.Type != "reference" {
 				continue
 			}
@@ -71,8 +71,8 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 		}
 	}
 	var resources []resource
-	for _, name := range a.opts.Registry.Names() {
-		t, _ := a.opts.Registry.Lookup(name)
+	for _, name := range rt.opts.Registry.Names() {
+		t, _ := rt.opts.Registry.Lookup(name)
 		res := resource{Type: name, Documentation: t.Documentation, Versioning: "versioned", ReadHistory: true,
 			UpdateCreate: t.Supports("update"), ConditionalRead: "full-support",
 			ConditionalCreate: t.Supports("create") && t.Supports("search-type"),
@@ -84,7 +84,7 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 			res.Interaction = append(res.Interaction, interaction{Code: i})
 		}
 		if t.Supports("search-type") {
-			for _, p := range a.opts.Registry.Params().Searchable(name) {
+			for _, p := range rt.opts.Registry.Params().Searchable(name) {
 				res.SearchParam = append(res.SearchParam, searchParam{Name: p.Code, Definition: p.URL, Type: p.Type, Documentation: p.Description})
 				if p.Type == "reference" {
 					res.SearchInclude = append(res.SearchInclude, name+":"+p.Code)
@@ -99,13 +99,13 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	cs := map[string]any{
 		"resourceType": "CapabilityStatement",
 		"status":       "active",
-		"date":         a.started.Format("2006-01-02T15:04:05Z07:00"),
+		"date":         rt.started.Format("2006-01-02T15:04:05Z07:00"),
 		"publisher":    "sharedcare",
 		"kind":         "instance",
-		"software":     map[string]any{"name": "sharedcare", "version": a.opts.Version, "releaseDate": a.started.Format("2006-01-02T15:04:05Z07:00")},
+		"software":     map[string]any{"name": "sharedcare", "version": rt.opts.Version, "releaseDate": rt.started.Format("2006-01-02T15:04:05Z07:00")},
 		"implementation": map[string]any{
 			"description": "sharedcare: the shared cancer care record between hospital oncology teams and general practice",
-			"url":         r.base,
+			"url":         r.Base,
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"application/fhir+json", "json"},
@@ -122,5 +122,5 @@ func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body, header: http.Header{"Last-Modified": {fhir.Instant(a.started)}}}, nil
+	return &Response{Status: http.StatusOK, Body: body, Header: http.Header{"Last-Modified": {fhir.Instant(rt.started)}}}, nil
 }

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"context"
@@ -37,44 +37,44 @@ const (
 //	@Router			/{type}/{id}/_history [get]
 //	@Router			/{type}/_history [get]
 //	@Router			/_history [get]
-func (a *API) history(ctx context.Context, r *request) (*response, error) {
-	count, err := positiveInt(r.query.Get("_count"), defaultCount, maxCount, "_count")
+func (rt *Router) history(ctx context.Context, r *Request) (*Response, error) {
+	count, err := positiveInt(r.Query.Get("_count"), defaultCount, maxCount, "_count")
 	if err != nil {
 		return nil, err
 	}
-	q := store.HistoryQuery{Type: r.typ, ID: r.id, Count: max(count, 1)}
-	if s := r.query.Get("_since"); s != "" {
+	q := store.HistoryQuery{Type: r.Type, ID: r.ID, Count: max(count, 1)}
+	if s := r.Query.Get("_since"); s != "" {
 		if q.Since, err = parseInstant(s); err != nil {
 			return nil, fhirerr.Invalidf("", "_since=%q is not a valid instant (e.g. 2026-11-21T09:00:00Z): %v", s, err)
 		}
 	}
-	if c := r.query.Get(cursorParam); c != "" {
+	if c := r.Query.Get(cursorParam); c != "" {
 		if q.Before, err = strconv.ParseInt(c, 10, 64); err != nil || q.Before < 1 {
 			return nil, fhirerr.Invalidf("", "%s=%q is not a paging cursor from a next link", cursorParam, c)
 		}
 	}
-	if r.query.Has("_at") {
+	if r.Query.Has("_at") {
 		return nil, fhirerr.NotSupportedf("_at is not supported on history; use _since")
 	}
-	page, err := r.svc.History(ctx, q)
+	page, err := r.Service.History(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	b := &fhir.Bundle{Type: "history", Total: &page.Total, Links: []fhir.Link{{Relation: "self", URL: r.url}}}
+	b := &fhir.Bundle{Type: "history", Total: &page.Total, Links: []fhir.Link{{Relation: "self", URL: r.URL}}}
 	if count == 0 {
 		page.Versions, page.Next = nil, 0
 	}
 	if page.Next != 0 {
-		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(r.url, cursorParam, strconv.FormatInt(page.Next, 10))})
+		b.Links = append(b.Links, fhir.Link{Relation: "next", URL: withParam(r.URL, cursorParam, strconv.FormatInt(page.Next, 10))})
 	}
 	for _, v := range page.Versions {
-		b.Entries = append(b.Entries, historyEntry(r.base, v))
+		b.Entries = append(b.Entries, historyEntry(r.Base, v))
 	}
 	body, err := b.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusOK, body: body}, nil
+	return &Response{Status: http.StatusOK, Body: body}, nil
 }
 
 func historyEntry(base string, v *fhir.Resource) fhir.Entry {

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"net/http"
@@ -36,7 +36,7 @@ func TestReadRows(t *testing.T) {
 // naming the limit once the reads passed it.
 func TestReadBudget(t *testing.T) {
 	b := &readBudget{}
-	big := &response{body: []byte(strings.Repeat("x", MaxBatchReadBytes/2))}
+	big := &Response{Body: []byte(strings.Repeat("x", MaxBatchReadBytes/2))}
 	b.spend(http.MethodPost, big)
 	b.spend(http.MethodPut, big)
 	b.spend(http.MethodPost, big)
@@ -49,7 +49,7 @@ func TestReadBudget(t *testing.T) {
 	if err := b.check(); err != nil {
 		t.Fatalf("at the budget: %v", err)
 	}
-	b.spend(http.MethodGet, &response{body: []byte("x")})
+	b.spend(http.MethodGet, &Response{Body: []byte("x")})
 	err := b.check()
 	if !fhirerr.Is(err, fhirerr.TooLarge) || !strings.Contains(err.Error(), "MaxBatchReadBytes") {
 		t.Errorf("past the budget: %v, want a TooLarge error naming MaxBatchReadBytes", err)

@@ -1,4 +1,4 @@
-package httpapi
+package router
 
 import (
 	"bytes"
@@ -13,10 +13,10 @@ import (
 
 // criteria is the search part of a conditional URL (/Type?criteria), which
 // must select something.
-func criteria(r *request, interaction string) (string, error) {
-	c := r.query.Encode()
+func criteria(r *Request, interaction string) (string, error) {
+	c := r.Query.Encode()
 	if c == "" {
-		return "", fhirerr.Invalidf("", "a conditional %s needs search criteria: %s/%s?identifier=…", interaction, r.base, r.typ)
+		return "", fhirerr.Invalidf("", "a conditional %s needs search criteria: %s/%s?identifier=…", interaction, r.Base, r.Type)
 	}
 	return c, nil
 }
@@ -36,17 +36,17 @@ func criteria(r *request, interaction string) (string, error) {
 //	@Failure		400			{object}	object	"OperationOutcome: invalid resource, no criteria, or body id not the match's"
 //	@Failure		412			{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [put]
-func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) conditionalUpdate(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "update")
 	if err != nil {
 		return nil, err
 	}
-	ifMatch, err := ifMatchVersion(r.header)
+	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	res, created, err := r.svc.ConditionalUpdate(ctx, r.typ, crit, r.body, ifMatch)
+	res, created, err := r.Service.ConditionalUpdate(ctx, r.Type, crit, r.Body, ifMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -68,24 +68,24 @@ func (a *API) conditionalUpdate(ctx context.Context, r *request) (*response, err
 //	@Failure		409		{object}	object	"OperationOutcome: current resources refer to the match (referential integrity)"
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [delete]
-func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) conditionalDelete(ctx context.Context, r *Request) (*Response, error) {
 	crit, err := criteria(r, "delete")
 	if err != nil {
 		return nil, err
 	}
-	ifMatch, err := ifMatchVersion(r.header)
+	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {
 		return nil, err
 	}
-	id, del, err := r.svc.ConditionalDelete(ctx, r.typ, crit, ifMatch)
+	id, del, err := r.Service.ConditionalDelete(ctx, r.Type, crit, ifMatch)
 	if err != nil {
 		return nil, err
 	}
-	msg := "no " + r.typ + " matches " + crit + ": nothing to delete"
+	msg := "no " + r.Type + " matches " + crit + ": nothing to delete"
 	if id != "" {
-		msg = "deleted " + r.typ + "/" + id
+		msg = "deleted " + r.Type + "/" + id
 		if del.Version == 0 {
-			msg = r.typ + "/" + id + " was already deleted: nothing to do"
+			msg = r.Type + "/" + id + " was already deleted: nothing to do"
 		}
 	}
 	return deleted(r, del, msg), nil
@@ -108,13 +108,13 @@ func (a *API) conditionalDelete(ctx context.Context, r *request) (*response, err
 //	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
 //	@Failure		422			{object}	object	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
 //	@Router			/{type}/{id} [patch]
-func (a *API) patch(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) patch(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	p, ifMatch, err := patchOf(r)
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.svc.Patch(ctx, r.typ, r.id, p, ifMatch)
+	res, err := r.Service.Patch(ctx, r.Type, r.ID, p, ifMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (a *API) patch(ctx context.Context, r *request) (*response, error) {
 //	@Failure		404		{object}	object	"OperationOutcome: nothing matches"
 //	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
 //	@Router			/{type} [patch]
-func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, error) {
+func (rt *Router) conditionalPatch(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "patch")
 	if err != nil {
@@ -144,7 +144,7 @@ func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, erro
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.svc.ConditionalPatch(ctx, r.typ, crit, p, ifMatch)
+	res, err := r.Service.ConditionalPatch(ctx, r.Type, crit, p, ifMatch)
 	if err != nil {
 		return nil, err
 	}
@@ -153,29 +153,29 @@ func (a *API) conditionalPatch(ctx context.Context, r *request) (*response, erro
 
 // patchOf reads the patch document and If-Match of a PATCH request; the
 // Content-Type says which kind of patch it is.
-func patchOf(r *request) (rest.Patch, int64, error) {
-	ifMatch, err := ifMatchVersion(r.header)
+func patchOf(r *Request) (rest.Patch, int64, error) {
+	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {
 		return rest.Patch{}, 0, err
 	}
 	kind := rest.FHIRPathPatch
-	mt, _, _ := mime.ParseMediaType(r.header.Get("Content-Type"))
-	if body := bytes.TrimLeft(r.body, " \t\r\n"); mt == jsonPatchType || mt == plainJSON && len(body) > 0 && body[0] == '[' {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if body := bytes.TrimLeft(r.Body, " \t\r\n"); mt == JSONPatchType || mt == PlainJSON && len(body) > 0 && body[0] == '[' {
 		kind = rest.JSONPatch // some clients send JSON Patch as plain application/json
 	}
-	return rest.Patch{Kind: kind, Body: r.body}, ifMatch, nil
+	return rest.Patch{Kind: kind, Body: r.Body}, ifMatch, nil
 }
 
 // deleted answers a delete according to the Prefer header.
-func deleted(r *request, del rest.Deleted, msg string) *response {
-	resp := &response{status: http.StatusOK, header: http.Header{}}
+func deleted(r *Request, del rest.Deleted, msg string) *Response {
+	resp := &Response{Status: http.StatusOK, Header: http.Header{}}
 	if del.Version != 0 {
-		resp.header.Set("ETag", fhir.ETag(del.Version))
+		resp.Header.Set("ETag", fhir.ETag(del.Version))
 	}
-	if prefer(r.header, "return") == "minimal" {
-		resp.status = http.StatusNoContent
+	if prefer(r.Header, "return") == "minimal" {
+		resp.Status = http.StatusNoContent
 		return resp
 	}
-	resp.body = fhir.Information(msg)
+	resp.Body = fhir.Information(msg)
 	return resp
 }

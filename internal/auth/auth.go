@@ -1,0 +1,57 @@
+// Package auth carries the caller's identity through a request: who is
+// asking travels in the context (the benbjohnson/wtf pattern), never as a
+// field on a service, so every layer below the HTTP adapter can ask for it
+// and a Service shared by all requests stays free of per-caller state.
+package auth
+
+import "context"
+
+// Kind is what sort of caller a Principal is.
+type Kind int
+
+// The kinds of caller. Anonymous is the zero value: a context that names
+// nobody is nobody, never the server.
+const (
+	Anonymous Kind = iota // an HTTP client not (yet) authenticated
+	System                // the server itself: start-up content, internal writes
+)
+
+// String names the kind for logs and audit records.
+func (k Kind) String() string {
+	switch k {
+	case System:
+		return "system"
+	default:
+		return "anonymous"
+	}
+}
+
+// Principal is the caller of an interaction. ClientID and Organization are
+// empty today; authentication (SMART on FHIR) fills them.
+type Principal struct {
+	Kind         Kind
+	ClientID     string // the OAuth client the request came from
+	Organization string // Organization/{id} the caller acts for
+}
+
+// SystemPrincipal is the server acting on its own behalf.
+var SystemPrincipal = Principal{Kind: System}
+
+// IsSystem reports whether p is the server itself.
+func (p Principal) IsSystem() bool { return p.Kind == System }
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p as the caller.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// AsSystem returns ctx carrying the system principal.
+func AsSystem(ctx context.Context) context.Context { return WithPrincipal(ctx, SystemPrincipal) }
+
+// PrincipalFrom is the caller ctx carries; anonymous when none.
+func PrincipalFrom(ctx context.Context) Principal {
+	p, _ := ctx.Value(principalKey{}).(Principal)
+	return p
+}
