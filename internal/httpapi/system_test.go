@@ -11,6 +11,9 @@ import (
 func TestCapabilityStatement(t *testing.T) {
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("GET", "/metadata", "").mustStatus(t, http.StatusOK)
+		if _, err := http.ParseTime(r.header.Get("Last-Modified")); err != nil {
+			t.Errorf("Last-Modified %q is not an HTTP date: %v", r.header.Get("Last-Modified"), err)
+		}
 		if _, err := fhirjson.Parse(r.body); err != nil {
 			t.Fatalf("CapabilityStatement is not valid R4: %v\n%s", err, r.body)
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-
-	"github.com/sharedcare/sharedcare/internal/fhir"
 )
 
 // capabilities returns the CapabilityStatement, generated from the registry.
@@ -122,5 +120,5 @@ func (rt *Router) capabilities(_ context.Context, r *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Status: http.StatusOK, Body: body, Header: http.Header{"Last-Modified": {fhir.Instant(rt.started)}}}, nil
+	return &Response{Status: http.StatusOK, Body: body, Header: http.Header{"Last-Modified": {rt.started.UTC().Format(http.TimeFormat)}}}, nil
 }
