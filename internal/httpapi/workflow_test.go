@@ -156,6 +156,18 @@ func TestSharedCareJourney(t *testing.T) {
 		if diff := cmp.Diff([]string{tasks[1]}, listed); diff != "" {
 			t.Errorf("overdue Tasks (-want +got):\n%s", diff)
 		}
+		// Each reason points at its Task's entry with a FHIRPath expression.
+		var reasons []any
+		for _, e := range overdue["entry"].([]any) {
+			if res := e.(map[string]any)["resource"].(map[string]any); res["resourceType"] == "OperationOutcome" {
+				for _, is := range res["issue"].([]any) {
+					reasons = append(reasons, is.(map[string]any)["expression"])
+				}
+			}
+		}
+		if diff := cmp.Diff([]any{[]any{"Bundle.entry[0].resource"}}, reasons); diff != "" {
+			t.Errorf("overdue reasons' expressions (-want +got):\n%s", diff)
+		}
 		if got := s.do("GET", "/Task?due=lt2026-02-01", "").json(t)["entry"].([]any); len(got) != 1 {
 			t.Errorf("Task?due=lt2026-02-01 found %d, want 1", len(got))
 		}

@@ -186,10 +186,10 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 	total := len(list)
 	b := &fhir.Bundle{Type: "searchset", Total: &total, Timestamp: now}
 	var issues []fhirerr.Issue
-	for _, f := range list {
+	for i, f := range list {
 		b.Entries = append(b.Entries, fhir.Entry{FullURL: rest.Base(ctx) + "/Task/" + f.res.ID, Resource: f.res.Body,
 			Search: &fhir.EntrySearch{Mode: "match"}})
-		issues = append(issues, fhirerr.Issue{Severity: "warning", Code: "business-rule", Expression: "Task/" + f.res.ID,
+		issues = append(issues, fhirerr.Issue{Severity: "warning", Code: "business-rule", Expression: fmt.Sprintf("Bundle.entry[%d].resource", i),
 			Diagnostics: fmt.Sprintf("Task/%s is %s (at risk since %s)", f.res.ID, f.reason, f.since.Format("2006-01-02"))})
 	}
 	if len(issues) > 0 {
