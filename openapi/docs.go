@@ -649,6 +649,53 @@ const docTemplate = `{
                 }
             }
         },
+        "/{type}/$validate": {
+            "post": {
+                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported): the server validates only against the base specification.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Validate a resource ($validate)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The resource, or Parameters (resource, mode, profile)",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OperationOutcome: the issues, or one information issue",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
         "/{type}/_history": {
             "get": {
                 "description": "Versions newest first as a Bundle of type history, paged with _count and a next link. Also served at /_history and /{type}/_history.",
@@ -1018,6 +1065,53 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)",
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                }
+            }
+        },
+        "/{type}/{id}/$validate": {
+            "post": {
+                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported): the server validates only against the base specification.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "interactions"
+                ],
+                "summary": "Validate a resource ($validate)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "Resource type",
+                        "name": "type",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "The resource, or Parameters (resource, mode, profile)",
+                        "name": "body",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "type": "object"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OperationOutcome: the issues, or one information issue",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)",
                         "schema": {
                             "type": "object"
                         }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,7 +125,7 @@ func Load(fsys fs.FS) (*Registry, error) {
 type Operation struct {
 	Code       string   `json:"code"`     // without the $
 	URL        string   `json:"url"`      // the OperationDefinition's canonical
-	Resource   []string `json:"resource"` // types it runs on (type or instance level)
+	Resource   []string `json:"resource"` // types it runs on (type or instance level); "Resource" in the file means every served type
 	System     bool     `json:"system"`   // runs on the base
 	Type       bool     `json:"type"`     // runs on /{type}
 	Instance   bool     `json:"instance"` // runs on /{type}/{id}
@@ -153,6 +154,14 @@ func loadOperations(fsys fs.FS, types map[string]*Type) ([]Operation, error) {
 		}
 		if head.ResourceType != "OperationDefinition" || op.Code == "" || op.URL == "" {
 			return nil, fmt.Errorf("registry.Load: %s is not an OperationDefinition with a code and url", name)
+		}
+		if slices.Contains(op.Resource, "Resource") { // the base type: every served type
+			names := make([]string, 0, len(types))
+			for n := range types {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			op.Resource = names
 		}
 		for _, typ := range op.Resource {
 			if _, ok := types[typ]; !ok {

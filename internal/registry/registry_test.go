@@ -5,6 +5,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sharedcare/sharedcare/api"
 )
 
@@ -92,7 +94,26 @@ func TestOperations(t *testing.T) {
 			t.Errorf("%s: url %q, %d bytes of definition", op.Code, op.URL, len(op.Definition))
 		}
 	}
-	if want := "extract handover overdue shared-care-summary"; strings.Join(got, " ") != want {
+	if want := "extract handover overdue shared-care-summary validate"; strings.Join(got, " ") != want {
 		t.Errorf("operations %q, want %q", got, want)
 	}
+}
+
+// TestOperationOnResource: a definition on "Resource" (the base type, as
+// the official $validate's) runs on every served type, so a type added to
+// resources.json gets it with no other edit.
+func TestOperationOnResource(t *testing.T) {
+	r, err := Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range r.Operations() {
+		if op.Code == "validate" {
+			if diff := cmp.Diff(r.Names(), op.Resource); diff != "" {
+				t.Errorf("$validate runs on (-served +got):\n%s", diff)
+			}
+			return
+		}
+	}
+	t.Error("no $validate")
 }

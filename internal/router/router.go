@@ -149,6 +149,7 @@ func New(opts Options) *Router {
 		opts.Started = time.Now().UTC()
 	}
 	rt := &Router{opts: opts, started: opts.Started}
+	rt.opts.Operations = append(rt.Builtin(), opts.Operations...)
 	rt.routes = rt.table()
 	rt.batchH = rt.decorate(KindBatch, rt.batch)
 	rt.transactionH = rt.decorate(KindTransaction, rt.transaction)

@@ -18,10 +18,10 @@ func TestOperationsMatchDefinitions(t *testing.T) {
 		t.Fatal(err)
 	}
 	wf := workflow.New(rest.New(nil, reg), workflow.DefaultConfig)
-	if err := router.CheckOperations(reg, wf.Operations()); err != nil {
+	if err := router.CheckOperations(reg, append(router.Builtin(), wf.Operations()...)); err != nil {
 		t.Error(err)
 	}
-	if err := router.CheckOperations(reg, wf.Operations()[1:]); err == nil {
+	if err := router.CheckOperations(reg, append(router.Builtin(), wf.Operations()[1:]...)); err == nil {
 		t.Error("CheckOperations accepted a definition without a function")
 	}
 }
