@@ -280,7 +280,7 @@ const docTemplate = `{
         },
         "/Task/$overdue": {
             "get": {
-                "description": "Non-terminal Tasks past their due date (restriction.period.end, searchable as \"due\"), and handed-over Tasks still \"requested\" after the configured number of days, newest risk first; the outcome entry says why each is listed.",
+                "description": "Non-terminal Tasks past their due date (restriction.period.end, searchable as \"due\"), and handed-over Tasks still \"requested\" after the configured number of days, newest risk first; the outcome entry says why each Task of the page is listed. Paged like search: _count (default 20, at most 1000) and a next link; Bundle.total counts every Task at risk.",
                 "produces": [
                     "application/json"
                 ],
@@ -294,11 +294,23 @@ const docTemplate = `{
                         "description": "Only Tasks of this owner, e.g. Organization/gp-practice-a",
                         "name": "owner",
                         "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "Page size (default 20, at most 1000)",
+                        "name": "_count",
+                        "in": "query"
                     }
                 ],
                 "responses": {
                     "200": {
                         "description": "Bundle of type searchset",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "400": {
+                        "description": "OperationOutcome: a malformed _count or a _cursor not from this list's next link",
                         "schema": {
                             "type": "object"
                         }

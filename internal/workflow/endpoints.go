@@ -146,14 +146,25 @@ func (w *Workflow) sharedCareSummary(ctx context.Context, r *router.Request) (*r
 // overdue lists the Tasks at risk of falling through the gap.
 //
 //	@Summary		Overdue and unacknowledged Tasks
-//	@Description	Non-terminal Tasks past their due date (restriction.period.end, searchable as "due"), and handed-over Tasks still "requested" after the configured number of days, newest risk first; the outcome entry says why each is listed.
+//	@Description	Non-terminal Tasks past their due date (restriction.period.end, searchable as "due"), and handed-over Tasks still "requested" after the configured number of days, newest risk first; the outcome entry says why each Task of the page is listed. Paged like search: _count (default 20, at most 1000) and a next link; Bundle.total counts every Task at risk.
 //	@Tags			shared care
 //	@Produce		json
 //	@Param			owner	query		string	false	"Only Tasks of this owner, e.g. Organization/gp-practice-a"
+//	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200		{object}	object	"Bundle of type searchset"
+//	@Failure		400		{object}	object	"OperationOutcome: a malformed _count or a _cursor not from this list's next link"
 //	@Router			/Task/$overdue [get]
 func (w *Workflow) overdue(ctx context.Context, r *router.Request) (*router.Response, error) {
-	body, err := w.Overdue(ctx, r.Query.Get("owner"))
+	paging, err := router.PagingOf(r)
+	if err != nil {
+		return nil, err
+	}
+	b, next, err := w.OverduePage(ctx, OverdueQuery{Owner: r.Query.Get("owner"), Count: paging.Count, Cursor: paging.Cursor})
+	if err != nil {
+		return nil, err
+	}
+	b.Links = router.PageLinks(r, next)
+	body, err := b.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}

@@ -130,11 +130,40 @@ type atRisk struct {
 	reason string
 }
 
-// Overdue lists the Tasks (of owner, when not "") that are past their due
-// date and not finished, and the handed-over Tasks still "requested" after
-// the configured time, newest risk first, as a searchset Bundle whose
-// outcome entry says why each is listed.
+// OverdueQuery asks for one page of the Tasks at risk.
+type OverdueQuery struct {
+	Owner string // only this owner's Tasks, when not ""
+	// Count is the page size; negative means every Task at risk on one page.
+	Count int
+	// Cursor is the position after which the page starts (the next cursor
+	// of the page before), "" for the first page.
+	Cursor string
+}
+
+// Overdue lists every Task (of owner, when not "") at risk, on one page:
+// see OverduePage.
 func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
+	b, _, err := w.OverduePage(ctx, OverdueQuery{Owner: owner, Count: -1})
+	if err != nil {
+		return nil, err
+	}
+	return b.MarshalJSON()
+}
+
+// OverduePage lists the Tasks (of q.Owner, when not "") that are past their
+// due date and not finished, and the handed-over Tasks still "requested"
+// after the configured time, newest risk first, as a page of a searchset
+// Bundle whose outcome entry says why each of the page's Tasks is listed.
+// Total counts every Task at risk. next is the cursor of the following page,
+// "" on the last. The cursor is a keyset position (risk time, id), so a
+// Task that stops or starts being at risk between pages shifts no other
+// Task onto a page twice or off every page.
+func (w *Workflow) OverduePage(ctx context.Context, q OverdueQuery) (b *fhir.Bundle, next string, err error) {
+	owner := q.Owner
+	after, err := parseOverdueCursor(owner, q.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	now := w.now()
 	flagged := map[string]*atRisk{}
 	base := url.Values{}
@@ -144,7 +173,7 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 	pastDue := cloneValues(base)
 	pastDue.Set("due", "lt"+fhir.Instant(now))
 	pastDue.Set("status", strings.Join(nonTerminal, ","))
-	err := w.each(ctx, "Task", pastDue, func(r *fhir.Resource) {
+	err = w.each(ctx, "Task", pastDue, func(r *fhir.Resource) {
 		task := decode(r.Body)
 		due, written, ok := dueDate(task)
 		if !ok || !due.Before(now) {
@@ -153,7 +182,7 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 		flagged[r.ID] = &atRisk{res: r, since: due, reason: fmt.Sprintf("overdue: due %s, status %s", written, str(task["status"]))}
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	stale := cloneValues(base)
 	stale.Set("status", "requested")
@@ -171,7 +200,7 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 		flagged[r.ID] = &atRisk{res: r, since: since, reason: reason}
 	})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	list := make([]*atRisk, 0, len(flagged))
 	for _, f := range flagged {
@@ -184,7 +213,17 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 		return list[i].res.ID < list[j].res.ID
 	})
 	total := len(list)
-	b := &fhir.Bundle{Type: "searchset", Total: &total, Timestamp: now}
+	b = &fhir.Bundle{Type: "searchset", Total: &total, Timestamp: now}
+	if after != nil {
+		start := sort.Search(len(list), func(i int) bool { return after.before(list[i]) })
+		list = list[start:]
+	}
+	if q.Count >= 0 && len(list) > q.Count {
+		list = list[:q.Count]
+		if q.Count > 0 {
+			next = overdueCursorOf(owner, list[len(list)-1])
+		}
+	}
 	var issues []fhirerr.Issue
 	for i, f := range list {
 		b.Entries = append(b.Entries, fhir.Entry{FullURL: rest.Base(ctx) + "/Task/" + f.res.ID, Resource: f.res.Body,
@@ -195,7 +234,7 @@ func (w *Workflow) Overdue(ctx context.Context, owner string) ([]byte, error) {
 	if len(issues) > 0 {
 		b.Entries = append(b.Entries, fhir.Entry{Resource: fhir.Outcome(issues...), Search: &fhir.EntrySearch{Mode: "outcome"}})
 	}
-	return b.MarshalJSON()
+	return b, next, nil
 }
 
 // dueDate is restriction.period.end (as a time, and as written); a date
