@@ -40,7 +40,16 @@ func TestCapabilityStatement(t *testing.T) {
 			for _, i := range res.Interaction {
 				codes[i.Code] = true
 			}
-			for _, want := range []string{"read", "vread", "update", "delete", "history-instance", "history-type", "create"} {
+			wants := []string{"read", "vread", "update", "delete", "history-instance", "history-type", "create"}
+			if readOnly[res.Type] { // the conformance resources the server publishes
+				wants = []string{"read", "vread", "history-instance", "history-type", "search-type"}
+				for _, write := range []string{"create", "update", "patch", "delete"} {
+					if codes[write] {
+						t.Errorf("read-only %s offers %s", res.Type, write)
+					}
+				}
+			}
+			for _, want := range wants {
 				if !codes[want] {
 					t.Errorf("%s lacks interaction %s", res.Type, want)
 				}
@@ -55,11 +64,19 @@ func TestCapabilityStatement(t *testing.T) {
 				t.Errorf("CapabilityStatement does not list %s", typ)
 			}
 		}
-		if len(served) != 27 {
-			t.Errorf("CapabilityStatement lists %d types, want 27", len(served))
+		for typ := range readOnly {
+			if !served[typ] {
+				t.Errorf("CapabilityStatement does not list %s", typ)
+			}
+		}
+		if len(served) != 27+len(readOnly) {
+			t.Errorf("CapabilityStatement lists %d types, want %d", len(served), 27+len(readOnly))
 		}
 	})
 }
+
+// readOnly are the types the server publishes but the API cannot write.
+var readOnly = map[string]bool{"CodeSystem": true, "OperationDefinition": true, "SearchParameter": true}
 
 func TestOperationalEndpoints(t *testing.T) {
 	forEachServer(t, func(t *testing.T, s *server) {

@@ -15,8 +15,8 @@ func TestLoadContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(r.Names()); n != 27 {
-		t.Errorf("%d types served, want 27", n)
+	if n := len(r.Names()); n != 30 {
+		t.Errorf("%d types served, want 30", n)
 	}
 	obs, ok := r.Lookup("Observation")
 	if !ok {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
@@ -225,7 +226,9 @@ func (s *Service) Create(ctx context.Context, typ string, body []byte, opt Creat
 // zero, is the version the client expects to replace. created reports
 // whether the resource came (back) into existence.
 func (s *Service) Update(ctx context.Context, typ, id string, body []byte, ifMatch int64) (out *fhir.Resource, created bool, err error) {
-	if err := s.supported(typ, registry.Update); err != nil {
+	// A type the API may only read (the conformance resources the server
+	// publishes) is still written by the server itself, at start-up.
+	if err := s.supported(typ, registry.Update); err != nil && !(fhirerr.Is(err, fhirerr.MethodNotAllowed) && auth.PrincipalFrom(ctx).IsSystem()) {
 		return nil, false, err
 	}
 	if err := checkID(typ, id); err != nil {

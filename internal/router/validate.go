@@ -91,7 +91,7 @@ func (rt *Router) validate(ctx context.Context, r *Request) (*Response, error) {
 // error) means the write could not be tried, and is the operation's error.
 var writeVerdict = map[fhirerr.Kind]bool{
 	fhirerr.Invalid: true, fhirerr.Unprocessable: true, fhirerr.Conflict: true, fhirerr.PreconditionFailed: true,
-	fhirerr.Forbidden: true, fhirerr.TooLarge: true, fhirerr.NotSupported: true,
+	fhirerr.Forbidden: true, fhirerr.TooLarge: true, fhirerr.NotSupported: true, fhirerr.MethodNotAllowed: true,
 }
 
 // validateParams is what $validate takes.

@@ -20,8 +20,8 @@ func TestParamsCompile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(ps.Types()); n != 26 { // Binary has only the common parameters
-		t.Errorf("parameters for %d types, want 26", n)
+	if n := len(ps.Types()); n != 29 { // Binary has only the common parameters
+		t.Errorf("parameters for %d types, want 29", n)
 	}
 	for _, code := range []string{"_id", "_lastUpdated", "_tag", "_profile", "_security", "_source"} {
 		if _, ok := ps.Lookup("Patient", code); !ok {

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
@@ -78,10 +79,43 @@ func New(svc *rest.Service, cfg Config) *Workflow {
 	return w
 }
 
-// content names the resources under api/ that the server keeps stored, and
+// shippedFiles are the patterns of the files under api/ that are
+// conformance content the server keeps stored and publishes read-only: the
+// Questionnaires its rules read, the CodeSystems they use, and the
+// OperationDefinitions and SearchParameters whose canonical urls /metadata
+// names. A new file matching one is loaded and protected with no code change.
+var shippedFiles = []string{"questionnaire-*.json", "codesystem-*.json", "operation-*.json", "searchparameter-*.json"}
+
+// shippedResource is one resource of the content the server ships.
+type shippedResource struct{ file, typ, id, url string }
+
+// content lists the resources under api/ that the server keeps stored, and
 // their canonical urls. They are protected: only LoadContent may write them.
-var content = []struct{ file, typ, id, url string }{
-	{"questionnaire-hna.json", "Questionnaire", "holistic-needs-assessment", "https://sharedcare.dev/fhir/Questionnaire/holistic-needs-assessment"},
+var content = shippedContent(api.FS)
+
+// shippedContent reads what each shipped file is. The files are embedded,
+// so a broken one is a programming error every test catches.
+func shippedContent(fsys fs.FS) []shippedResource {
+	var out []shippedResource
+	for _, pattern := range shippedFiles {
+		names, err := fs.Glob(fsys, pattern)
+		if err != nil {
+			panic(fmt.Sprintf("workflow: %v", err))
+		}
+		for _, name := range names {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				panic(fmt.Sprintf("workflow: %v", err))
+			}
+			doc := decode(b)
+			c := shippedResource{file: name, typ: str(doc["resourceType"]), id: str(doc["id"]), url: str(doc["url"])}
+			if c.typ == "" || c.id == "" || c.url == "" {
+				panic(fmt.Sprintf("workflow: api/%s needs resourceType, id and url", name))
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // shipped returns the id of the shipped resource of typ with the canonical
@@ -96,7 +130,7 @@ func shipped(typ, url string) string {
 }
 
 // LoadContent stores the resources the project ships (the HNA
-// Questionnaire) unless the stored version already says the same, so
+// Questionnaire, CodeSystems, OperationDefinitions, SearchParameters) unless the stored version already says the same, so
 // restarts do not pile up versions. It writes as the system principal (auth.AsSystem):
 // the API cannot change these resources.
 func (w *Workflow) LoadContent(ctx context.Context, fsys fs.FS) error {
@@ -106,8 +140,9 @@ func (w *Workflow) LoadContent(ctx context.Context, fsys fs.FS) error {
 		if err != nil {
 			return fmt.Errorf("workflow.LoadContent: %w", err)
 		}
-		if url := str(decode(body)["url"]); url != c.url {
-			return fmt.Errorf("workflow.LoadContent %s: its url is %q, but the server knows it as %q", c.file, url, c.url)
+		if doc := decode(body); str(doc["url"]) != c.url || str(doc["resourceType"]) != c.typ || str(doc["id"]) != c.id {
+			return fmt.Errorf("workflow.LoadContent %s: it is %s/%s at %q, but the server knows it as %s/%s at %q",
+				c.file, str(doc["resourceType"]), str(doc["id"]), str(doc["url"]), c.typ, c.id, c.url)
 		}
 		cur, err := w.records.Read(ctx, c.typ, c.id)
 		switch {
