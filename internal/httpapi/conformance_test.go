@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sharedcare/sharedcare/api"
 )
 
@@ -119,23 +121,8 @@ func TestConformanceResourcesReadable(t *testing.T) {
 			}
 			r.outcome(t)
 		}
-		if diff := diffCounts(before, s.rowCounts()); diff != "" {
-			t.Errorf("a refused write changed the database:\n%s", diff)
+		if diff := cmp.Diff(before, s.rowCounts()); diff != "" {
+			t.Errorf("a refused write changed the database (-before +after):\n%s", diff)
 		}
 	})
-}
-
-func diffCounts(a, b map[string]int64) string {
-	var out []string
-	for k, v := range a {
-		if b[k] != v {
-			out = append(out, k)
-		}
-	}
-	for k := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, k)
-		}
-	}
-	return strings.Join(out, ", ")
 }

@@ -61,7 +61,7 @@ func TestOverduePaging(t *testing.T) {
 			}
 			var p overduePage
 			r := s.do("GET", strings.TrimPrefix(next, s.url), "").mustStatus(t, http.StatusOK)
-			if err := jsonUnmarshal(r.body, &p); err != nil {
+			if err := json.Unmarshal(r.body, &p); err != nil {
 				t.Fatal(err)
 			}
 			if p.Total != 5 {
@@ -116,7 +116,7 @@ func TestOverduePaging(t *testing.T) {
 
 		// A tampered cursor, or one from another owner's list, is a 400.
 		var first overduePage
-		if err := jsonUnmarshal(s.do("GET", "/Task/$overdue?_count=2", "").mustStatus(t, http.StatusOK).body, &first); err != nil {
+		if err := json.Unmarshal(s.do("GET", "/Task/$overdue?_count=2", "").mustStatus(t, http.StatusOK).body, &first); err != nil {
 			t.Fatal(err)
 		}
 		u, err := url.Parse(first.link("next"))
@@ -131,5 +131,3 @@ func TestOverduePaging(t *testing.T) {
 		s.do("GET", "/Task/$overdue?_count=two", "").mustStatus(t, http.StatusBadRequest)
 	})
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
