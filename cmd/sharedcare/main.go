@@ -26,6 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/config"
 	"github.com/sharedcare/sharedcare/internal/httpapi"
@@ -138,6 +141,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := wf.LoadContent(ctx, api.FS); err != nil {
 		return err
 	}
+	db, err := st.DB()
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Options{
 		Service:          svc,
 		Workflow:         wf,
@@ -151,6 +158,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Version:          version,
 		Ready:            st.Ping,
 		RequestTimeout:   cfg.RequestTimeout,
+		CORSOrigins:      cfg.CORSOrigins,
+		// The pool's use (open, in use, waits) beside the request metrics.
+		MetricsCollectors: []prometheus.Collector{collectors.NewDBStatsCollector(db, st.Dialect())},
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
