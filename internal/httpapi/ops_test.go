@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"bytes"
 	"net/http"
+	"path"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -156,4 +158,52 @@ func labels(m *dto.Metric, names ...string) string {
 		}
 	}
 	return strings.Join(vals, " ")
+}
+
+// TestDocsOffline: /docs and everything it loads come from the server
+// itself, with the right content types, so it works without internet.
+func TestDocsOffline(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, testdb.Open(t, "sqlite"), 0)
+	page := s.do("GET", "//docs", "").mustStatus(t, http.StatusOK)
+	if ct := page.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("/docs Content-Type = %q", ct)
+	}
+	if external := regexp.MustCompile(`(?i)(https?:)?//[a-z0-9.-]+\.[a-z]`).FindString(string(page.body)); external != "" {
+		t.Errorf("/docs refers to %q, outside the server", external)
+	}
+	refs := regexp.MustCompile(`(?:src|href)="([^"]+)"`).FindAllStringSubmatch(string(page.body), -1)
+	want := map[string]string{".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+	var scripts int
+	for _, m := range refs {
+		ref := m[1]
+		if !strings.HasPrefix(ref, "/docs/") {
+			t.Errorf("/docs refers to %q, not under /docs/", ref)
+			continue
+		}
+		r := s.do("GET", "/"+ref, "").mustStatus(t, http.StatusOK)
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, want[path.Ext(ref)]) || want[path.Ext(ref)] == "" {
+			t.Errorf("%s Content-Type = %q", ref, ct)
+		}
+		if len(r.body) == 0 {
+			t.Errorf("%s is empty", ref)
+		}
+		if strings.HasSuffix(ref, ".js") {
+			scripts++
+			if bytes.Contains(r.body, []byte("https://unpkg.com")) || bytes.Contains(r.body, []byte("cdn.jsdelivr")) {
+				t.Errorf("%s loads from a CDN", ref)
+			}
+		}
+	}
+	if scripts < 2 {
+		t.Errorf("/docs loads %d scripts, want Swagger UI and its start-up: %s", scripts, page.body)
+	}
+	if start := s.do("GET", "//docs/start.js", ""); !bytes.Contains(start.body, []byte(`"/openapi.json"`)) {
+		t.Errorf("the start-up script does not load /openapi.json: %s", start.body)
+	}
+	for _, p := range []string{"//docs/index.html", "//docs/", "//docs/swagger-initializer.js", "//docs/x/swagger-ui.css"} {
+		if r := s.do("GET", p, ""); r.status == http.StatusOK {
+			t.Errorf("GET %s = 200; only the page's own assets are served", p)
+		}
+	}
 }

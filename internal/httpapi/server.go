@@ -140,6 +140,7 @@ func New(opts Options) http.Handler {
 	e.GET("/readyz", a.readyz)
 	e.GET("/openapi.json", serveOpenAPI)
 	e.GET("/docs", serveDocs)
+	e.GET("/docs/*file", a.serveDocsAsset)
 	e.GET("/metrics", m.handler)
 	e.Any(FHIRBase, a.fhir)
 	e.Any(FHIRBase+"/*path", a.fhir)
