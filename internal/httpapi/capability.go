@@ -9,12 +9,6 @@ import (
 )
 
 // capabilities returns the CapabilityStatement, generated from the registry.
-//
-//	@Summary	Capability statement
-//	@Tags		system
-//	@Produce	json
-//	@Success	200	{object}	object	"CapabilityStatement"
-//	@Router		/metadata [get]
 func (a *API) capabilities(_ context.Context, r *request) (*response, error) {
 	type interaction struct {
 		Code string `json:"code"`

@@ -1,8 +1,12 @@
 package httpapi
 
 import (
+	"cmp"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 
 	"github.com/gin-gonic/gin"
@@ -14,9 +18,28 @@ import (
 // openAPIDoc is the swag-generated document (regenerate with `make openapi`).
 func openAPIDoc() string { return openapi.SwaggerInfo.ReadDoc() }
 
-// serveOpenAPI serves the generated OpenAPI document.
-func serveOpenAPI(c *gin.Context) {
-	c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(openAPIDoc()))
+// serveOpenAPI serves the generated OpenAPI document, its host, scheme
+// and base path set to the server's public FHIR base (SHAREDCARE_BASE_URL,
+// or the one derived from the request as for every link), so "try it out"
+// and generated clients call the server where it is, behind a proxy too.
+func (a *API) serveOpenAPI(c *gin.Context) {
+	base, err := a.origin.baseURL(c.Request)
+	if err != nil {
+		a.writeError(c, err)
+		return
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		a.writeError(c, fmt.Errorf("httpapi.serveOpenAPI: base %q: %w", base, err))
+		return
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(openAPIDoc()), &doc); err != nil {
+		a.writeError(c, fmt.Errorf("httpapi.serveOpenAPI: %w", err))
+		return
+	}
+	doc["host"], doc["schemes"], doc["basePath"] = u.Host, []string{u.Scheme}, cmp.Or(u.Path, "/")
+	c.JSON(http.StatusOK, doc)
 }
 
 // docsPage is Swagger UI for the OpenAPI document. Its script and style are

@@ -41,18 +41,6 @@ func (a *API) operation(segments []string, req *request) (*route, error) {
 // handover stores a treatment summary and follow-up plan once the
 // shared-care rules hold, and once only: a retry with the same
 // Bundle.identifier gets the first answer again.
-//
-//	@Summary		Treatment-summary handover
-//	@Description	The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed), and a Bundle.identifier (system and value) unique to this handover. The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically, with a record of the identifier, and the answer is a Parameters resource: "outcome" (the transaction-response Bundle) and one "waitingTask" per Task now waiting for the GP. The same Bundle sent again under the same identifier (a retry after a timeout) stores nothing and gets the first answer again; a different Bundle under a used identifier gets 409.
-//	@Tags			shared care
-//	@Accept			json
-//	@Produce		json
-//	@Param			body	body		object	true	"Bundle of type transaction, with identifier"
-//	@Success		200		{object}	object	"Parameters: outcome, waitingTask (a retry: the first answer, unchanged)"
-//	@Failure		400		{object}	object	"OperationOutcome: not a valid transaction"
-//	@Failure		409		{object}	object	"OperationOutcome: Bundle.identifier was already used by a different handover"
-//	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
-//	@Router			/$handover [post]
 func (a *API) handover(ctx context.Context, r *request) (*response, error) {
 	var b bundleRequest
 	if err := json.Unmarshal(r.body, &b); err != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
@@ -115,16 +103,6 @@ func (a *API) handOver(ctx context.Context, r *request, tx *rest.Service, b *bun
 }
 
 // extract drafts a care plan from a holistic needs assessment.
-//
-//	@Summary		Draft a care plan from an HNA
-//	@Description	Returns (does not store) a draft CarePlan (status draft, intent proposal, supportingInfo the response) with one activity per concern rated at or above the configured threshold, highest first, for the clinician to edit and POST.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			id	path		string	true	"QuestionnaireResponse id"
-//	@Success		200	{object}	object	"CarePlan (draft, not stored)"
-//	@Failure		404	{object}	object	"OperationOutcome: no such response"
-//	@Failure		422	{object}	object	"OperationOutcome: the response is not a completed, valid assessment"
-//	@Router			/QuestionnaireResponse/{id}/$extract [post]
 func (a *API) extract(ctx context.Context, r *request) (*response, error) {
 	body, err := a.opts.Workflow.Extract(ctx, r.id)
 	if err != nil {
@@ -134,15 +112,6 @@ func (a *API) extract(ctx context.Context, r *request) (*response, error) {
 }
 
 // sharedCareSummary assembles the shared record of a patient.
-//
-//	@Summary		Shared-care summary
-//	@Description	One collection Bundle a GP system can render directly: a Composition narrating the patient's active CarePlans, open Tasks grouped by owner with due dates, the CareTeam with each participant's role, the latest completed holistic needs assessment with its distress score and the last 20 Communications in thread order; then those resources.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			id	path		string	true	"Patient id"
-//	@Success		200	{object}	object	"Bundle of type collection"
-//	@Failure		404	{object}	object	"OperationOutcome: no such patient"
-//	@Router			/Patient/{id}/$shared-care-summary [get]
 func (a *API) sharedCareSummary(ctx context.Context, r *request) (*response, error) {
 	body, err := a.opts.Workflow.Summary(ctx, r.id)
 	if err != nil {
@@ -152,14 +121,6 @@ func (a *API) sharedCareSummary(ctx context.Context, r *request) (*response, err
 }
 
 // overdue lists the Tasks at risk of falling through the gap.
-//
-//	@Summary		Overdue and unacknowledged Tasks
-//	@Description	Non-terminal Tasks past their due date (restriction.period.end, searchable as "due"), and handed-over Tasks still "requested" after the configured number of days, newest risk first; the outcome entry says why each is listed.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			owner	query		string	false	"Only Tasks of this owner, e.g. Organization/gp-practice-a"
-//	@Success		200		{object}	object	"Bundle of type searchset"
-//	@Router			/Task/$overdue [get]
 func (a *API) overdue(ctx context.Context, r *request) (*response, error) {
 	body, err := a.opts.Workflow.Overdue(ctx, r.query.Get("owner"))
 	if err != nil {

@@ -138,7 +138,7 @@ func New(opts Options) http.Handler {
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", a.readyz)
-	e.GET("/openapi.json", serveOpenAPI)
+	e.GET("/openapi.json", a.serveOpenAPI)
 	e.GET("/docs", serveDocs)
 	e.GET("/docs/*file", a.serveDocsAsset)
 	e.GET("/metrics", m.handler)
