@@ -211,10 +211,12 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 //
 // One goroutine walks the resources and computes their index while
 // reindexWorkers write earlier batches, each in its own transaction, so the
-// database's round trips and flushes overlap the parsing: written one after
-// the other, a reindex ran at a few hundred resources a second.
+// database's round trips and flushes overlap the parsing and each other:
+// written one after the other, a reindex ran at a few hundred resources a
+// second; so, above 2,000 on PostgreSQL (README, Operating it). SQLite
+// takes one writer at a time, so there the workers queue.
 func (s *Service) Reindex(ctx context.Context, progress func(done int)) (int, error) {
-	const batch, reindexWorkers = 500, 2
+	const batch, reindexWorkers = 500, 4
 	g, ctx := errgroup.WithContext(ctx)
 	batches := make(chan []store.Indexed, reindexWorkers)
 	g.Go(func() error {
