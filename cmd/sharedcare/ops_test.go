@@ -21,11 +21,7 @@ import (
 // holds any resource, writing nothing, unless -force.
 func TestSeedRefusesADatabaseWithResources(t *testing.T) {
 	t.Parallel()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
-	cfg, err := config.Load([]string{"-database-url", db}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, cfg := sqliteConfig(t)
 	reg, st, err := openAll(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -53,12 +49,26 @@ func TestSeedRefusesADatabaseWithResources(t *testing.T) {
 	}
 }
 
-func countResources(t *testing.T, db string) int64 {
+// sqliteConfig is the configuration of a new SQLite database, and its URL.
+func sqliteConfig(t *testing.T) (string, *config.Config) {
+	t.Helper()
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
+	return db, configFor(t, db)
+}
+
+// configFor is the default configuration over the database db.
+func configFor(t *testing.T, db string) *config.Config {
 	t.Helper()
 	cfg, err := config.Load([]string{"-database-url", db}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+func countResources(t *testing.T, db string) int64 {
+	t.Helper()
+	cfg := configFor(t, db)
 	st, err := openStore(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -96,11 +106,7 @@ func TestSeedHelp(t *testing.T) {
 // progress as plain log lines (done, total, rate, ETA), no bar.
 func TestProgressWithoutTerminal(t *testing.T) {
 	t.Parallel()
-	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
-	cfg, err := config.Load([]string{"-database-url", db}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, cfg := sqliteConfig(t)
 	for _, step := range []struct {
 		what string
 		run  func(log *slog.Logger, out io.Writer) error
