@@ -236,11 +236,13 @@ func (s *Store) ReindexBatch(ctx context.Context, batch []store.Indexed) (err er
 // values, as many to a statement as it binds.
 func (s *Store) deleteIndex(ctx context.Context, batch []store.Indexed) error {
 	db := s.conn(ctx)
-	if s.dialect == postgres {
-		types, ids := make([]string, len(batch)), make([]string, len(batch))
-		for i, r := range batch {
-			types[i], ids[i] = r.Type, r.ID
-		}
+	types, ids := make([]string, len(batch)), make([]string, len(batch))
+	joinable := true // a FHIR id has no comma; anything else takes the general path
+	for i, r := range batch {
+		types[i], ids[i] = r.Type, r.ID
+		joinable = joinable && !strings.Contains(r.Type+r.ID, ",")
+	}
+	if s.dialect == postgres && joinable {
 		var sb strings.Builder
 		var args []any
 		for i, t := range indexTables {
