@@ -47,13 +47,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type searchset)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: malformed parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -77,7 +77,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     }
                 ],
@@ -85,25 +85,25 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle of type batch-response or transaction-response",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: a transaction's conditional criteria match more than one resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "413": {
                         "description": "OperationOutcome: too many entries",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -129,7 +129,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     }
                 ],
@@ -137,25 +137,25 @@ const docTemplate = `{
                     "200": {
                         "description": "Parameters: outcome, waitingTask (a retry: the first answer, unchanged)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Parameters"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: not a valid transaction",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "409": {
                         "description": "OperationOutcome: Bundle.identifier was already used by a different handover",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "422": {
                         "description": "OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -184,13 +184,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle of type collection",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: no such patient",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -209,6 +209,13 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "Patient id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
                         "description": "Resource type",
                         "name": "type",
                         "in": "path",
@@ -225,13 +232,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type searchset)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: malformed parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -260,19 +267,19 @@ const docTemplate = `{
                     "200": {
                         "description": "CarePlan (draft, not stored)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: no such response",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "422": {
                         "description": "OperationOutcome: the response is not a completed, valid assessment",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -306,13 +313,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle of type searchset",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: a malformed _count or a _cursor not from this list's next link",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -346,13 +353,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type history)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: bad parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -371,7 +378,7 @@ const docTemplate = `{
                     "200": {
                         "description": "CapabilityStatement",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 }
@@ -406,13 +413,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type searchset)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: malformed parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -449,7 +456,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 ],
@@ -457,25 +464,25 @@ const docTemplate = `{
                     "200": {
                         "description": "Updated",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "201": {
                         "description": "Created",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: invalid resource, no criteria, or body id not the match's",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: the criteria match more than one resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -518,7 +525,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 ],
@@ -526,43 +533,43 @@ const docTemplate = `{
                     "200": {
                         "description": "Conditional create: the one existing match, unchanged",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "201": {
                         "description": "The stored resource; Location, ETag and Last-Modified headers",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: invalid resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: type not supported",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: the If-None-Exist criteria match more than one resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "413": {
                         "description": "OperationOutcome: body too large",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "415": {
                         "description": "OperationOutcome: not JSON",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -589,7 +596,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OperationOutcome describing the deletion",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "204": {
@@ -598,13 +605,13 @@ const docTemplate = `{
                     "409": {
                         "description": "OperationOutcome: current resources refer to the match (referential integrity)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: the criteria match more than one resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -635,7 +642,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Parameters"
                         }
                     }
                 ],
@@ -643,19 +650,19 @@ const docTemplate = `{
                     "200": {
                         "description": "The patched resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: nothing matches",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: the criteria match more than one resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -663,7 +670,7 @@ const docTemplate = `{
         },
         "/{type}/$validate": {
             "post": {
-                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported): the server validates only against the base specification.",
+                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported).",
                 "consumes": [
                     "application/json"
                 ],
@@ -688,7 +695,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 ],
@@ -696,13 +703,13 @@ const docTemplate = `{
                     "200": {
                         "description": "OperationOutcome: the issues, or one information issue",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -743,13 +750,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type history)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: bad parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -784,13 +791,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type searchset)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: malformed parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -850,7 +857,7 @@ const docTemplate = `{
                     "200": {
                         "description": "The resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "304": {
@@ -859,13 +866,13 @@ const docTemplate = `{
                     "404": {
                         "description": "OperationOutcome: unknown resource or type",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "410": {
                         "description": "OperationOutcome: deleted",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -915,7 +922,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 ],
@@ -923,25 +930,25 @@ const docTemplate = `{
                     "200": {
                         "description": "Updated",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "201": {
                         "description": "Created",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: invalid resource or id mismatch",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: If-Match does not match the current version",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -981,7 +988,7 @@ const docTemplate = `{
                     "200": {
                         "description": "OperationOutcome describing the deletion",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "204": {
@@ -990,19 +997,19 @@ const docTemplate = `{
                     "403": {
                         "description": "OperationOutcome: content the server ships (the HNA Questionnaire)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "409": {
                         "description": "OperationOutcome: current resources refer to it (referential integrity)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: version mismatch",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -1046,7 +1053,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Parameters"
                         }
                     }
                 ],
@@ -1054,31 +1061,31 @@ const docTemplate = `{
                     "200": {
                         "description": "The patched resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: malformed patch, or the result is not a valid resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: no such resource",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "412": {
                         "description": "OperationOutcome: If-Match does not match the current version",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "422": {
                         "description": "OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -1086,7 +1093,7 @@ const docTemplate = `{
         },
         "/{type}/{id}/$validate": {
             "post": {
-                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported): the server validates only against the base specification.",
+                "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported).",
                 "consumes": [
                     "application/json"
                 ],
@@ -1106,12 +1113,19 @@ const docTemplate = `{
                         "required": true
                     },
                     {
+                        "type": "string",
+                        "description": "Resource id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
                         "description": "The resource, or Parameters (resource, mode, profile)",
                         "name": "body",
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     }
                 ],
@@ -1119,13 +1133,13 @@ const docTemplate = `{
                     "200": {
                         "description": "OperationOutcome: the issues, or one information issue",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "400": {
-                        "description": "OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)",
+                        "description": "OperationOutcome: the request itself is malformed (no resource, unknown mode)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -1173,13 +1187,13 @@ const docTemplate = `{
                     "200": {
                         "description": "Bundle (type history)",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
                     "400": {
                         "description": "OperationOutcome: bad parameter",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
                 }
@@ -1221,21 +1235,300 @@ const docTemplate = `{
                     "200": {
                         "description": "The resource as it was at that version",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
                     "404": {
                         "description": "OperationOutcome: unknown version",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "410": {
                         "description": "OperationOutcome: the version is a deletion",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     }
+                }
+            }
+        }
+    },
+    "definitions": {
+        "httpapi.Bundle": {
+            "type": "object",
+            "required": [
+                "resourceType",
+                "type"
+            ],
+            "properties": {
+                "entry": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.BundleEntry"
+                    }
+                },
+                "id": {
+                    "type": "string"
+                },
+                "identifier": {
+                    "$ref": "#/definitions/httpapi.Identifier"
+                },
+                "link": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.BundleLink"
+                    }
+                },
+                "resourceType": {
+                    "type": "string",
+                    "enum": [
+                        "Bundle"
+                    ]
+                },
+                "total": {
+                    "type": "integer"
+                },
+                "type": {
+                    "type": "string",
+                    "enum": [
+                        "searchset",
+                        "history",
+                        "batch",
+                        "transaction",
+                        "batch-response",
+                        "transaction-response",
+                        "collection",
+                        "document"
+                    ]
+                }
+            }
+        },
+        "httpapi.BundleEntry": {
+            "type": "object",
+            "properties": {
+                "fullUrl": {
+                    "type": "string"
+                },
+                "request": {
+                    "$ref": "#/definitions/httpapi.BundleRequest"
+                },
+                "resource": {
+                    "$ref": "#/definitions/httpapi.Resource"
+                },
+                "response": {
+                    "$ref": "#/definitions/httpapi.BundleResponse"
+                },
+                "search": {
+                    "$ref": "#/definitions/httpapi.BundleSearch"
+                }
+            }
+        },
+        "httpapi.BundleLink": {
+            "type": "object",
+            "properties": {
+                "relation": {
+                    "type": "string",
+                    "example": "next"
+                },
+                "url": {
+                    "type": "string"
+                }
+            }
+        },
+        "httpapi.BundleRequest": {
+            "type": "object",
+            "properties": {
+                "ifMatch": {
+                    "type": "string"
+                },
+                "ifNoneExist": {
+                    "type": "string"
+                },
+                "method": {
+                    "type": "string",
+                    "enum": [
+                        "GET",
+                        "HEAD",
+                        "POST",
+                        "PUT",
+                        "DELETE",
+                        "PATCH"
+                    ]
+                },
+                "url": {
+                    "type": "string",
+                    "example": "Patient/a1b2c3"
+                }
+            }
+        },
+        "httpapi.BundleResponse": {
+            "type": "object",
+            "properties": {
+                "etag": {
+                    "type": "string"
+                },
+                "lastModified": {
+                    "type": "string"
+                },
+                "location": {
+                    "type": "string"
+                },
+                "outcome": {
+                    "$ref": "#/definitions/httpapi.OperationOutcome"
+                },
+                "status": {
+                    "type": "string",
+                    "example": "201 Created"
+                }
+            }
+        },
+        "httpapi.BundleSearch": {
+            "type": "object",
+            "properties": {
+                "mode": {
+                    "type": "string",
+                    "enum": [
+                        "match",
+                        "include",
+                        "outcome"
+                    ]
+                }
+            }
+        },
+        "httpapi.Identifier": {
+            "type": "object",
+            "properties": {
+                "system": {
+                    "type": "string",
+                    "example": "https://fhir.nhs.uk/Id/nhs-number"
+                },
+                "value": {
+                    "type": "string",
+                    "example": "9000000009"
+                }
+            }
+        },
+        "httpapi.Meta": {
+            "type": "object",
+            "properties": {
+                "lastUpdated": {
+                    "type": "string",
+                    "example": "2026-01-31T09:30:00.000Z"
+                },
+                "versionId": {
+                    "type": "string",
+                    "example": "1"
+                }
+            }
+        },
+        "httpapi.OperationOutcome": {
+            "type": "object",
+            "required": [
+                "issue",
+                "resourceType"
+            ],
+            "properties": {
+                "issue": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.OperationOutcomeIssue"
+                    }
+                },
+                "resourceType": {
+                    "type": "string",
+                    "enum": [
+                        "OperationOutcome"
+                    ]
+                }
+            }
+        },
+        "httpapi.OperationOutcomeIssue": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "invalid"
+                },
+                "diagnostics": {
+                    "type": "string"
+                },
+                "expression": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Patient.birthDate"
+                    ]
+                },
+                "severity": {
+                    "type": "string",
+                    "enum": [
+                        "fatal",
+                        "error",
+                        "warning",
+                        "information"
+                    ]
+                }
+            }
+        },
+        "httpapi.Parameters": {
+            "type": "object",
+            "required": [
+                "resourceType"
+            ],
+            "properties": {
+                "parameter": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ParametersParameter"
+                    }
+                },
+                "resourceType": {
+                    "type": "string",
+                    "enum": [
+                        "Parameters"
+                    ]
+                }
+            }
+        },
+        "httpapi.ParametersParameter": {
+            "type": "object",
+            "properties": {
+                "name": {
+                    "type": "string"
+                },
+                "part": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.ParametersParameter"
+                    }
+                },
+                "resource": {
+                    "$ref": "#/definitions/httpapi.Resource"
+                },
+                "valueString": {
+                    "type": "string"
+                }
+            }
+        },
+        "httpapi.Resource": {
+            "type": "object",
+            "required": [
+                "resourceType"
+            ],
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "a1b2c3"
+                },
+                "meta": {
+                    "$ref": "#/definitions/httpapi.Meta"
+                },
+                "resourceType": {
+                    "type": "string",
+                    "example": "Patient"
                 }
             }
         }

@@ -4,7 +4,7 @@
 //	sharedcare              serve (the default)
 //	sharedcare migrate      bring the database schema up to date and exit
 //	sharedcare reindex      rebuild the search index of every resource and exit
-//	sharedcare seed [-patients N] [-seed S]
+//	sharedcare seed [-patients N] [-seed S] [-force]
 //	                        load a generated shared-care population (about 21
 //	                        resources a patient) for scale tests
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
@@ -17,7 +17,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,6 +27,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/config"
@@ -41,7 +46,9 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	if err := run(ctx, os.Args[1:]); errors.Is(err, flag.ErrHelp) {
+		return // the usage is printed
+	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "sharedcare:", err)
 		os.Exit(1)
 	}
@@ -59,7 +66,7 @@ func run(ctx context.Context, args []string) error {
 	var seedOpts seedOptions
 	if cmd == "seed" {
 		var err error
-		if seedOpts, args, err = parseSeedFlags(args); err != nil {
+		if seedOpts, args, err = parseSeedFlags(args, os.Stderr); err != nil {
 			return err
 		}
 	}
@@ -138,6 +145,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := wf.LoadContent(ctx, api.FS); err != nil {
 		return err
 	}
+	db, err := st.DB()
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Options{
 		Service:          svc,
 		Workflow:         wf,
@@ -151,6 +162,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Version:          version,
 		Ready:            st.Ping,
 		RequestTimeout:   cfg.RequestTimeout,
+		CORSOrigins:      cfg.CORSOrigins,
+		// The pool's use (open, in use, waits) beside the request metrics.
+		MetricsCollectors: []prometheus.Collector{collectors.NewDBStatsCollector(db, st.Dialect())},
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -199,17 +213,30 @@ func writeTimeout(requestTimeout time.Duration) time.Duration {
 // reindex rebuilds every resource's search index, for after search
 // parameter definitions change (or an upgrade adds index tables).
 func reindex(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	return reindexWith(ctx, cfg, log, stderrIsTerminal(), os.Stderr, 5*time.Second)
+}
+
+// reindexWith reindexes, showing progress as a bar on out when terminal
+// and as log lines every interval otherwise.
+func reindexWith(ctx context.Context, cfg *config.Config, log *slog.Logger, terminal bool, out io.Writer, interval time.Duration) error {
 	reg, st, err := openAll(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	start := time.Now()
-	n, err := rest.New(st, reg).Reindex(ctx, func(done int) { log.Info("reindexing", "resources", done) })
+	total, err := st.CountCurrent(ctx)
 	if err != nil {
 		return err
 	}
-	log.Info("reindexed", "resources", n, "seconds", time.Since(start).Seconds())
+	start := time.Now()
+	p := newProgress("reindexing", "resources", total, terminal, out, log, interval)
+	n, err := rest.New(st, reg).Reindex(ctx, func(done int) { p.set(int64(done)) })
+	p.finish()
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	log.Info("reindexed", "resources", n, "seconds", secs, "per_second", int(float64(n)/secs))
 	return nil
 }
 

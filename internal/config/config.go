@@ -47,6 +47,10 @@ type Config struct {
 	// not on this server (422) instead of storing them unchecked with a
 	// warning: SHAREDCARE_REQUIRE_QUESTIONNAIRE.
 	RequireQuestionnaire bool
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to
+	// call the API cross-origin; none sends no CORS headers:
+	// SHAREDCARE_CORS_ORIGINS.
+	CORSOrigins []string
 }
 
 // Variable describes one setting, for --help and the README.
@@ -70,6 +74,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
 	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
 	{"SHAREDCARE_REQUIRE_QUESTIONNAIRE", "require-questionnaire", "false", "true refuses (422) a QuestionnaireResponse whose Questionnaire is not on this server; false stores it unchecked, with a warning"},
+	{"SHAREDCARE_CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins (scheme://host[:port]) allowed to call the API cross-origin, preflight included (default: none, no CORS headers)"},
 }
 
 // Load reads the configuration from args (flags) over getenv (environment)
@@ -155,6 +160,14 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	for _, o := range splitList(*values["SHAREDCARE_CORS_ORIGINS"]) {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("SHAREDCARE_CORS_ORIGINS: %q is not an origin such as https://app.example.org", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
 	errs = append(errs, c.validate()...)
 	if err := errors.Join(errs...); err != nil {

@@ -92,6 +92,22 @@ func TestAllowedModifierExtensions(t *testing.T) {
 	}
 }
 
+func TestCORSOrigins(t *testing.T) {
+	got, err := Load(nil, env(map[string]string{"SHAREDCARE_CORS_ORIGINS": " https://app.example.org, http://localhost:3000,"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"https://app.example.org", "http://localhost:3000"}, got.CORSOrigins); diff != "" {
+		t.Errorf("CORSOrigins mismatch (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"app.example.org", "https://app.example.org/path", "ftp://x.example", "*"} {
+		if _, err := Load(nil, env(map[string]string{"SHAREDCARE_CORS_ORIGINS": bad})); err == nil ||
+			!strings.Contains(err.Error(), "SHAREDCARE_CORS_ORIGINS") {
+			t.Errorf("Load(%q) error = %v, want one naming SHAREDCARE_CORS_ORIGINS", bad, err)
+		}
+	}
+}
+
 func TestRequireQuestionnaire(t *testing.T) {
 	for _, tt := range []struct {
 		name, value string

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -61,6 +62,12 @@ type Options struct {
 	// RequestTimeout is every request's deadline (default 30 s): the
 	// database work it does stops there and it gets 503.
 	RequestTimeout time.Duration
+	// CORSOrigins are the browser origins allowed cross-origin calls; none
+	// sends no CORS headers.
+	CORSOrigins []string
+	// MetricsCollectors are served at /metrics beside the request, Go
+	// runtime and process metrics, e.g. the database pool's.
+	MetricsCollectors []prometheus.Collector
 }
 
 // DefaultRequestTimeout is the deadline of a request when Options gives none.
@@ -128,12 +135,25 @@ func New(opts Options) http.Handler {
 	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = false
-	e.Use(a.requestContext, a.deadline, securityHeaders, a.recoverPanic)
+	m := newMetrics(func(typ string) bool {
+		if opts.Registry == nil {
+			return false
+		}
+		_, ok := opts.Registry.Lookup(typ)
+		return ok
+	}, opts.MetricsCollectors)
+	e.Use(a.requestContext, m.observe)
+	if len(opts.CORSOrigins) > 0 {
+		e.Use(corsMiddleware(opts.CORSOrigins))
+	}
+	e.Use(a.deadline, securityHeaders, a.recoverPanic)
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", a.readyz)
-	e.GET("/openapi.json", serveOpenAPI)
+	e.GET("/openapi.json", a.serveOpenAPI)
 	e.GET("/docs", serveDocs)
+	e.GET("/docs/*file", a.serveDocsAsset)
+	e.GET("/metrics", m.handler)
 	e.Any(FHIRBase, a.fhir)
 	e.Any(FHIRBase+"/*path", a.fhir)
 	e.NoRoute(func(c *gin.Context) {

@@ -49,18 +49,6 @@ func (e *bundleEntry) headers() map[string]string {
 // batch processes a batch Bundle: every entry on its own, through the same
 // handlers as a single request, each answered in a batch-response entry.
 // Transaction Bundles go to transaction.
-//
-//	@Summary		Batch or transaction
-//	@Description	POST a Bundle of type batch or transaction to the base. Batch: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction: all entries or none, in one database transaction, in the order DELETE, POST, PUT/PATCH, GET; fullUrl placeholders (urn:uuid:, urn:oid:) and conditional references (Patient?identifier=…) are resolved in every entry; the first failure rolls everything back and answers with its OperationOutcome, naming the entry (Bundle.entry[3].resource.status).
-//	@Tags			system
-//	@Accept			json
-//	@Produce		json
-//	@Param			body	body		object	true	"Bundle of type batch or transaction"
-//	@Success		200		{object}	object	"Bundle of type batch-response or transaction-response"
-//	@Failure		400		{object}	object	"OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid"
-//	@Failure		412		{object}	object	"OperationOutcome: a transaction's conditional criteria match more than one resource"
-//	@Failure		413		{object}	object	"OperationOutcome: too many entries"
-//	@Router			/ [post]
 func (rt *Router) bundle(ctx context.Context, r *Request) (*Response, error) {
 	b, err := rt.readBundle(r)
 	if err != nil {

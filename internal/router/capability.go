@@ -7,12 +7,6 @@ import (
 )
 
 // capabilities returns the CapabilityStatement, generated from the registry.
-//
-//	@Summary	Capability statement
-//	@Tags		system
-//	@Produce	json
-//	@Success	200	{object}	object	"CapabilityStatement"
-//	@Router		/metadata [get]
 func (rt *Router) capabilities(_ context.Context, r *Request) (*Response, error) {
 	type interaction struct {
 		Code string `json:"code"`

@@ -22,20 +22,6 @@ func criteria(r *Request, interaction string) (string, error) {
 }
 
 // conditionalUpdate updates the resource the search criteria select.
-//
-//	@Summary		Conditional update
-//	@Description	PUT /{type}?criteria: no match creates the resource (with the body's id, if any), one match updates it (a body id must be the match's), several give 412.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type		path		string	true	"Resource type"
-//	@Param			If-Match	header		string	false	"Expected current version of the match"
-//	@Param			body		body		object	true	"The resource"
-//	@Success		200			{object}	object	"Updated"
-//	@Success		201			{object}	object	"Created"
-//	@Failure		400			{object}	object	"OperationOutcome: invalid resource, no criteria, or body id not the match's"
-//	@Failure		412			{object}	object	"OperationOutcome: the criteria match more than one resource"
-//	@Router			/{type} [put]
 func (rt *Router) conditionalUpdate(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "update")
@@ -57,17 +43,6 @@ func (rt *Router) conditionalUpdate(ctx context.Context, r *Request) (*Response,
 }
 
 // conditionalDelete deletes the resource the search criteria select.
-//
-//	@Summary		Conditional delete
-//	@Description	DELETE /{type}?criteria: no match deletes nothing (200), one match is deleted, several give 412.
-//	@Tags			interactions
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type"
-//	@Success		200		{object}	object	"OperationOutcome describing the deletion"
-//	@Success		204		"Deleted (Prefer: return=minimal)"
-//	@Failure		409		{object}	object	"OperationOutcome: current resources refer to the match (referential integrity)"
-//	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
-//	@Router			/{type} [delete]
 func (rt *Router) conditionalDelete(ctx context.Context, r *Request) (*Response, error) {
 	crit, err := criteria(r, "delete")
 	if err != nil {
@@ -92,22 +67,6 @@ func (rt *Router) conditionalDelete(ctx context.Context, r *Request) (*Response,
 }
 
 // patch applies a JSON Patch or FHIRPath Patch to a resource.
-//
-//	@Summary		Patch a resource
-//	@Description	Applies a JSON Patch (Content-Type application/json-patch+json) or a FHIRPath Patch (a Parameters resource, application/fhir+json) to the current version; the result is validated like an update. Honours If-Match.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type		path		string	true	"Resource type"
-//	@Param			id			path		string	true	"Resource id"
-//	@Param			If-Match	header		string	false	"Expected current version"
-//	@Param			body		body		object	true	"JSON Patch array or Parameters"
-//	@Success		200			{object}	object	"The patched resource"
-//	@Failure		400			{object}	object	"OperationOutcome: malformed patch, or the result is not a valid resource"
-//	@Failure		404			{object}	object	"OperationOutcome: no such resource"
-//	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
-//	@Failure		422			{object}	object	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
-//	@Router			/{type}/{id} [patch]
 func (rt *Router) patch(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	p, ifMatch, err := patchOf(r)
@@ -122,18 +81,6 @@ func (rt *Router) patch(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // conditionalPatch patches the resource the search criteria select.
-//
-//	@Summary		Conditional patch
-//	@Description	PATCH /{type}?criteria: no match gives 404, one match is patched, several give 412.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type"
-//	@Param			body	body		object	true	"JSON Patch array or Parameters"
-//	@Success		200		{object}	object	"The patched resource"
-//	@Failure		404		{object}	object	"OperationOutcome: nothing matches"
-//	@Failure		412		{object}	object	"OperationOutcome: the criteria match more than one resource"
-//	@Router			/{type} [patch]
 func (rt *Router) conditionalPatch(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	crit, err := criteria(r, "patch")

@@ -13,28 +13,9 @@ import (
 	"github.com/sharedcare/sharedcare/internal/rest"
 )
 
-// The swag annotations below describe the FHIR interactions for the OpenAPI
-// document in openapi/ (regenerate with `make openapi`).
+// The OpenAPI document describes these handlers from docs_routes.go.
 
 // create stores a new resource with a server-assigned id.
-//
-//	@Summary		Create a resource
-//	@Description	Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome (the OperationOutcome also carries warnings, such as a QuestionnaireResponse stored unchecked because its Questionnaire is not on this server). With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type, e.g. CarePlan"
-//	@Param			Prefer			header		string	false	"return=minimal | return=representation | return=OperationOutcome"
-//	@Param			If-None-Exist	header		string	false	"Search criteria for a conditional create, e.g. identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009"
-//	@Param			body			body		object	true	"The resource (FHIR R4 JSON)"
-//	@Success		201				{object}	object	"The stored resource; Location, ETag and Last-Modified headers"
-//	@Success		200				{object}	object	"Conditional create: the one existing match, unchanged"
-//	@Failure		412				{object}	object	"OperationOutcome: the If-None-Exist criteria match more than one resource"
-//	@Failure		400		{object}	object	"OperationOutcome: invalid resource"
-//	@Failure		404		{object}	object	"OperationOutcome: type not supported"
-//	@Failure		413		{object}	object	"OperationOutcome: body too large"
-//	@Failure		415		{object}	object	"OperationOutcome: not JSON"
-//	@Router			/{type} [post]
 func (rt *Router) create(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	res, created, err := r.Service.Create(ctx, r.Type, r.Body, rest.CreateOptions{ID: r.newID, IfNoneExist: r.Header.Get("If-None-Exist")})
@@ -52,22 +33,6 @@ func (rt *Router) create(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // update stores a new version of a resource, or creates it with the client's id.
-//
-//	@Summary		Update (or create) a resource
-//	@Description	Stores the body as the next version of the resource. A resource that does not exist yet is created with the id in the URL (update-as-create). If-Match makes the update conditional on the current version.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type		path		string	true	"Resource type"
-//	@Param			id			path		string	true	"Resource id"
-//	@Param			If-Match	header		string	false	"Expected current version, e.g. W/\"3\""
-//	@Param			Prefer		header		string	false	"return=minimal | return=representation | return=OperationOutcome"
-//	@Param			body		body		object	true	"The resource, with id equal to the id in the URL"
-//	@Success		200			{object}	object	"Updated"
-//	@Success		201			{object}	object	"Created"
-//	@Failure		400			{object}	object	"OperationOutcome: invalid resource or id mismatch"
-//	@Failure		412			{object}	object	"OperationOutcome: If-Match does not match the current version"
-//	@Router			/{type}/{id} [put]
 func (rt *Router) update(ctx context.Context, r *Request) (*Response, error) {
 	ctx = r.collectWarnings(ctx)
 	ifMatch, err := ifMatchVersion(r.Header)
@@ -85,22 +50,6 @@ func (rt *Router) update(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // read returns the current version of a resource.
-//
-//	@Summary		Read a resource
-//	@Description	Returns the current version as stored. If-None-Match and If-Modified-Since give 304 when unchanged; _summary and _elements return a subset.
-//	@Tags			interactions
-//	@Produce		json
-//	@Param			type				path		string	true	"Resource type"
-//	@Param			id					path		string	true	"Resource id"
-//	@Param			_summary			query		string	false	"true | text | data | false"
-//	@Param			_elements			query		string	false	"Comma-separated top-level elements"
-//	@Param			If-None-Match		header		string	false	"W/\"version\""
-//	@Param			If-Modified-Since	header		string	false	"HTTP date"
-//	@Success		200					{object}	object	"The resource"
-//	@Success		304					"Not modified"
-//	@Failure		404					{object}	object	"OperationOutcome: unknown resource or type"
-//	@Failure		410					{object}	object	"OperationOutcome: deleted"
-//	@Router			/{type}/{id} [get]
 func (rt *Router) read(ctx context.Context, r *Request) (*Response, error) {
 	res, err := r.Service.Read(ctx, r.Type, r.ID)
 	if err != nil {
@@ -115,17 +64,6 @@ func (rt *Router) read(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // vread returns one version of a resource.
-//
-//	@Summary	Read a version of a resource
-//	@Tags		interactions
-//	@Produce	json
-//	@Param		type	path		string	true	"Resource type"
-//	@Param		id		path		string	true	"Resource id"
-//	@Param		vid		path		string	true	"Version id"
-//	@Success	200		{object}	object	"The resource as it was at that version"
-//	@Failure	404		{object}	object	"OperationOutcome: unknown version"
-//	@Failure	410		{object}	object	"OperationOutcome: the version is a deletion"
-//	@Router		/{type}/{id}/_history/{vid} [get]
 func (rt *Router) vread(ctx context.Context, r *Request) (*Response, error) {
 	res, err := r.Service.VRead(ctx, r.Type, r.ID, r.VID)
 	if err != nil {
@@ -135,20 +73,6 @@ func (rt *Router) vread(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // delete marks a resource deleted.
-//
-//	@Summary		Delete a resource
-//	@Description	Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds. A resource that current resources still refer to (through a search parameter, unversioned) is not deleted: 409 listing the first 20 of them and how many there are.
-//	@Tags			interactions
-//	@Produce		json
-//	@Param			type		path		string	true	"Resource type"
-//	@Param			id			path		string	true	"Resource id"
-//	@Param			If-Match	header		string	false	"Expected current version"
-//	@Success		200			{object}	object	"OperationOutcome describing the deletion"
-//	@Success		204			"Deleted (Prefer: return=minimal)"
-//	@Failure		403			{object}	object	"OperationOutcome: content the server ships (the HNA Questionnaire)"
-//	@Failure		409			{object}	object	"OperationOutcome: current resources refer to it (referential integrity)"
-//	@Failure		412			{object}	object	"OperationOutcome: version mismatch"
-//	@Router			/{type}/{id} [delete]
 func (rt *Router) delete(ctx context.Context, r *Request) (*Response, error) {
 	ifMatch, err := ifMatchVersion(r.Header)
 	if err != nil {

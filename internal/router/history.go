@@ -23,20 +23,6 @@ const (
 )
 
 // history returns a history Bundle at the instance, type or system level.
-//
-//	@Summary		History of a resource, a type, or the whole server
-//	@Description	Versions newest first as a Bundle of type history, paged with _count and a next link. Also served at /_history and /{type}/_history.
-//	@Tags			interactions
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type"
-//	@Param			id		path		string	true	"Resource id"
-//	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
-//	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
-//	@Success		200		{object}	object	"Bundle (type history)"
-//	@Failure		400		{object}	object	"OperationOutcome: bad parameter"
-//	@Router			/{type}/{id}/_history [get]
-//	@Router			/{type}/_history [get]
-//	@Router			/_history [get]
 func (rt *Router) history(ctx context.Context, r *Request) (*Response, error) {
 	count, err := positiveInt(r.Query.Get("_count"), defaultCount, maxCount, "_count")
 	if err != nil {

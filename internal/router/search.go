@@ -13,19 +13,6 @@ import (
 )
 
 // search returns a searchset Bundle of the resources matching the query.
-//
-//	@Summary		Search a resource type
-//	@Description	FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.
-//	@Tags			interactions
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type"
-//	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
-//	@Success		200		{object}	object	"Bundle (type searchset)"
-//	@Failure		400		{object}	object	"OperationOutcome: malformed parameter"
-//	@Router			/{type} [get]
-//	@Router			/{type}/_search [post]
-//	@Router			/Patient/{id}/{type} [get]
-//	@Router			/ [get]
 func (rt *Router) search(ctx context.Context, r *Request) (*Response, error) {
 	values := url.Values{}
 	for k, v := range r.Query {

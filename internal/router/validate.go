@@ -28,18 +28,8 @@ var errDryRun = errors.New("router.validate: dry run, rolled back")
 // validate runs the write a resource (or a deletion) would be through the
 // real write path, in a transaction that is always rolled back, and reports
 // what that write would have said.
-//
-//	@Summary		Validate a resource ($validate)
-//	@Description	FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue "no issues". A profile other than the type's base StructureDefinition gives an error issue (not-supported): the server validates only against the base specification.
-//	@Tags			interactions
-//	@Accept			json
-//	@Produce		json
-//	@Param			type	path		string	true	"Resource type"
-//	@Param			body	body		object	true	"The resource, or Parameters (resource, mode, profile)"
-//	@Success		200		{object}	object	"OperationOutcome: the issues, or one information issue"
-//	@Failure		400		{object}	object	"OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)"
-//	@Router			/{type}/$validate [post]
-//	@Router			/{type}/{id}/$validate [post]
+// See docPostTypeValidate in internal/httpapi/docs_routes.go for its
+// OpenAPI description.
 func (rt *Router) validate(ctx context.Context, r *Request) (*Response, error) {
 	in, err := validateInput(r)
 	if err != nil {

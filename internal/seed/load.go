@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -56,9 +55,8 @@ func (l *Loader) Load(ctx context.Context, rs []Resource) error {
 }
 
 // Population generates and loads the cast and patients, reporting progress
-// (resources written so far) after each patient batch.
-func Population(ctx context.Context, l *Loader, g *Generator, patients int, progress func(resources int, elapsed time.Duration)) (int, error) {
-	start := time.Now()
+// (patients and resources written so far) after each patient batch.
+func Population(ctx context.Context, l *Loader, g *Generator, patients int, progress func(patients, resources int)) (int, error) {
 	cast := g.Cast()
 	if err := l.Load(ctx, cast); err != nil {
 		return 0, err
@@ -74,7 +72,7 @@ func Population(ctx context.Context, l *Loader, g *Generator, patients int, prog
 			total += len(pending)
 			pending = pending[:0]
 			if progress != nil {
-				progress(total, time.Since(start))
+				progress(n+1, total)
 			}
 		}
 	}

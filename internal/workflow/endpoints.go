@@ -33,18 +33,6 @@ type bundleHead struct {
 // handover stores a treatment summary and follow-up plan once the
 // shared-care rules hold, and once only: a retry with the same
 // Bundle.identifier gets the first answer again.
-//
-//	@Summary		Treatment-summary handover
-//	@Description	The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed), and a Bundle.identifier (system and value) unique to this handover. The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically, with a record of the identifier, and the answer is a Parameters resource: "outcome" (the transaction-response Bundle) and one "waitingTask" per Task now waiting for the GP. The same Bundle sent again under the same identifier (a retry after a timeout) stores nothing and gets the first answer again; a different Bundle under a used identifier gets 409.
-//	@Tags			shared care
-//	@Accept			json
-//	@Produce		json
-//	@Param			body	body		object	true	"Bundle of type transaction, with identifier"
-//	@Success		200		{object}	object	"Parameters: outcome, waitingTask (a retry: the first answer, unchanged)"
-//	@Failure		400		{object}	object	"OperationOutcome: not a valid transaction"
-//	@Failure		409		{object}	object	"OperationOutcome: Bundle.identifier was already used by a different handover"
-//	@Failure		422		{object}	object	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
-//	@Router			/$handover [post]
 func (w *Workflow) handover(ctx context.Context, r *router.Request) (*router.Response, error) {
 	var b bundleHead
 	if err := json.Unmarshal(r.Body, &b); err != nil || b.ResourceType != "Bundle" || b.Type != "transaction" {
@@ -107,16 +95,6 @@ func handOver(ctx context.Context, r *router.Request, tx *rest.Service) ([]byte,
 }
 
 // extract drafts a care plan from a holistic needs assessment.
-//
-//	@Summary		Draft a care plan from an HNA
-//	@Description	Returns (does not store) a draft CarePlan (status draft, intent proposal, supportingInfo the response) with one activity per concern rated at or above the configured threshold, highest first, for the clinician to edit and POST.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			id	path		string	true	"QuestionnaireResponse id"
-//	@Success		200	{object}	object	"CarePlan (draft, not stored)"
-//	@Failure		404	{object}	object	"OperationOutcome: no such response"
-//	@Failure		422	{object}	object	"OperationOutcome: the response is not a completed, valid assessment"
-//	@Router			/QuestionnaireResponse/{id}/$extract [post]
 func (w *Workflow) extract(ctx context.Context, r *router.Request) (*router.Response, error) {
 	body, err := w.Extract(ctx, r.ID)
 	if err != nil {
@@ -126,15 +104,6 @@ func (w *Workflow) extract(ctx context.Context, r *router.Request) (*router.Resp
 }
 
 // sharedCareSummary assembles the shared record of a patient.
-//
-//	@Summary		Shared-care summary
-//	@Description	One collection Bundle a GP system can render directly: a Composition narrating the patient's active CarePlans, open Tasks grouped by owner with due dates, the CareTeam with each participant's role, the latest completed holistic needs assessment with its distress score and the last 20 Communications in thread order; then those resources.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			id	path		string	true	"Patient id"
-//	@Success		200	{object}	object	"Bundle of type collection"
-//	@Failure		404	{object}	object	"OperationOutcome: no such patient"
-//	@Router			/Patient/{id}/$shared-care-summary [get]
 func (w *Workflow) sharedCareSummary(ctx context.Context, r *router.Request) (*router.Response, error) {
 	body, err := w.Summary(ctx, r.ID)
 	if err != nil {
@@ -144,16 +113,6 @@ func (w *Workflow) sharedCareSummary(ctx context.Context, r *router.Request) (*r
 }
 
 // overdue lists the Tasks at risk of falling through the gap.
-//
-//	@Summary		Overdue and unacknowledged Tasks
-//	@Description	Non-terminal Tasks past their due date (restriction.period.end, searchable as "due"), and handed-over Tasks still "requested" after the configured number of days, newest risk first; the outcome entry says why each Task of the page is listed. Paged like search: _count (default 20, at most 1000) and a next link; Bundle.total counts every Task at risk.
-//	@Tags			shared care
-//	@Produce		json
-//	@Param			owner	query		string	false	"Only Tasks of this owner, e.g. Organization/gp-practice-a"
-//	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
-//	@Success		200		{object}	object	"Bundle of type searchset"
-//	@Failure		400		{object}	object	"OperationOutcome: a malformed _count or a _cursor not from this list's next link"
-//	@Router			/Task/$overdue [get]
 func (w *Workflow) overdue(ctx context.Context, r *router.Request) (*router.Response, error) {
 	paging, err := router.PagingOf(r)
 	if err != nil {

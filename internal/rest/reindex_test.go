@@ -1,0 +1,104 @@
+package rest_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/registry"
+	"github.com/sharedcare/sharedcare/internal/rest"
+	"github.com/sharedcare/sharedcare/internal/seed"
+	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
+	"github.com/sharedcare/sharedcare/internal/testdb"
+)
+
+// TestReindexRebuildsTheSameRows: a reindex of a population larger than
+// one batch, after the index was damaged (rows lost, stale rows added),
+// leaves exactly the index rows the writes made, on every database.
+func TestReindexRebuildsTheSameRows(t *testing.T) {
+	t.Parallel()
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
+		ctx := context.Background()
+		loader := &seed.Loader{Store: st, Params: reg.Params(), Batch: 500}
+		n, err := seed.Population(ctx, loader, seed.NewGenerator(7), 40, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n <= 1000 {
+			t.Fatalf("%d resources: want more than two reindex batches", n)
+		}
+		want := indexRows(t, st)
+		for _, q := range []string{
+			"DELETE FROM idx_token",
+			"DELETE FROM idx_reference WHERE res_type = 'Observation'",
+			"INSERT INTO idx_uri (res_type, res_id, param, grp, uri) SELECT type, id, 'stale', 0, 'x' FROM resources",
+		} {
+			if err := st.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var reported []int
+		done, err := rest.New(st, reg).Reindex(ctx, func(done int) { reported = append(reported, done) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done != n {
+			t.Errorf("reindexed %d resources, want %d", done, n)
+		}
+		if len(reported) < 3 || reported[len(reported)-1] != n {
+			t.Errorf("progress reported %v, want at least three batches ending at %d", reported, n)
+		}
+		if diff := cmp.Diff(want, indexRows(t, st)); diff != "" {
+			t.Errorf("index rows after reindex (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// indexRows lists every index row of every table, rendered and sorted.
+func indexRows(t *testing.T, st *sqlstore.Store) []string {
+	t.Helper()
+	db, err := st.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for _, table := range []string{"idx_string", "idx_token", "idx_reference", "idx_date", "idx_number", "idx_uri"} {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			row := table
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				row += fmt.Sprintf(" %s=%v", cols[i], v)
+			}
+			all = append(all, row)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	sort.Strings(all)
+	return all
+}
