@@ -116,6 +116,7 @@ type sent struct {
 // database and checks that every acknowledged transaction is wholly there and
 // no transaction is half-stored, on SQLite and PostgreSQL.
 func TestKilledMidTransactionLosesNothing(t *testing.T) {
+	t.Parallel()
 	rounds := 2
 	if testing.Short() {
 		rounds = 1

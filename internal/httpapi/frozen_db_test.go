@@ -100,6 +100,8 @@ func (f *freezer) close() {
 // TestFrozenDatabaseGives503: with PostgreSQL frozen, every request answers
 // 503 with Retry-After and an OperationOutcome within about its deadline
 // (not 500s and 22 s hangs), and the server recovers when the database does.
+//
+// Not parallel: it times answers against a one-second deadline, which other tests' load would stretch.
 func TestFrozenDatabaseGives503(t *testing.T) {
 	u, err := url.Parse(testdb.PostgresSchemaURL(t))
 	if err != nil {

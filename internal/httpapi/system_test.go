@@ -9,6 +9,7 @@ import (
 )
 
 func TestCapabilityStatement(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("GET", "/metadata", "").mustStatus(t, http.StatusOK)
 		if _, err := fhirjson.Parse(r.body); err != nil {
@@ -59,6 +60,7 @@ func TestCapabilityStatement(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("GET", "//healthz", "").mustStatus(t, http.StatusOK)
 		s.do("GET", "//readyz", "").mustStatus(t, http.StatusOK)
