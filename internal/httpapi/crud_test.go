@@ -351,7 +351,7 @@ func TestConcurrentIfMatch(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				body := fmt.Sprintf(`{"resourceType":"Patient","id":"%s","name":[{"text":"writer %d"}]}`, id, i)
-				statuses <- s.do("PUT", "/Patient/"+id, body, "If-Match", `W/"1"`).status
+				statuses <- s.doConcurrently("PUT", "/Patient/"+id, body, "If-Match", `W/"1"`).status
 			}()
 		}
 		wg.Wait()
@@ -382,7 +382,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
 					body := fmt.Sprintf(`{"resourceType":"Patient","id":"%s","name":[{"text":"w%d-%d"}]}`, id, w, i)
-					if st := s.do("PUT", "/Patient/"+id, body).status; st != 200 {
+					if st := s.doConcurrently("PUT", "/Patient/"+id, body).status; st != 200 {
 						mu.Lock()
 						failed[st]++
 						mu.Unlock()

@@ -136,7 +136,7 @@ func TestFrozenDatabaseGives503(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			r := s.do(rq.method, rq.path, rq.body)
+			r := s.doConcurrently(rq.method, rq.path, rq.body)
 			elapsed := time.Since(start)
 			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 				t.Errorf("%s %s with the database frozen: %d (Retry-After %q) %s, want 503 with Retry-After",

@@ -78,7 +78,7 @@ func TestHandoverConcurrentRetries(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				replies[i] = s.do("POST", "/$handover", body)
+				replies[i] = s.doConcurrently("POST", "/$handover", body)
 			}()
 		}
 		wg.Wait()

@@ -65,7 +65,7 @@ func TestEquivalentConditionalCreatesMakeOnePatient(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					statuses <- s.do("POST", "/Patient", patientWithMRN(v), "If-None-Exist", spellings[i%len(spellings)]).status
+					statuses <- s.doConcurrently("POST", "/Patient", patientWithMRN(v), "If-None-Exist", spellings[i%len(spellings)]).status
 				}()
 			}
 			wg.Wait()
@@ -122,7 +122,7 @@ func TestPlainCreateQueuesBehindConditionalWrite(t *testing.T) {
 		s := newServer(t, st, 0)
 		release := holdTypeLock(t, st, "Patient")
 		done := make(chan int, 1)
-		go func() { done <- s.do("POST", "/Patient", patientWithMRN("plain")).status }()
+		go func() { done <- s.doConcurrently("POST", "/Patient", patientWithMRN("plain")).status }()
 		select {
 		case status := <-done:
 			t.Fatalf("plain create answered %d while a conditional write held the Patient lock", status)
@@ -156,7 +156,7 @@ func TestOppositeOrderTransactionsAllLand(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					v := fmt.Sprintf("%d-%s", p, order[0])
-					statuses <- s.do("POST", "", txBundle(put(order[0], v), put(order[1], v)))
+					statuses <- s.doConcurrently("POST", "", txBundle(put(order[0], v), put(order[1], v)))
 				}()
 			}
 		}
@@ -198,7 +198,7 @@ func TestConcurrentLargeTransactionsQueue(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if r := s.do("POST", "", patientsTransaction(fmt.Sprintf("big-%d", c), entries)); r.status != http.StatusOK {
+				if r := s.doConcurrently("POST", "", patientsTransaction(fmt.Sprintf("big-%d", c), entries)); r.status != http.StatusOK {
 					t.Errorf("client %d: %d %.300s", c, r.status, r.body)
 				}
 			}()

@@ -304,7 +304,7 @@ func TestDeleteRacingNewReferrer(t *testing.T) {
 			patient := s.create(`{"resourceType":"Patient"}`)
 			done := make(chan int, 1)
 			go func() {
-				done <- s.do("POST", "/Task", `{"resourceType":"Task","status":"requested","intent":"order","for":{"reference":"Patient/`+patient+`"}}`).status
+				done <- s.doConcurrently("POST", "/Task", `{"resourceType":"Task","status":"requested","intent":"order","for":{"reference":"Patient/`+patient+`"}}`).status
 			}()
 			del := s.do("DELETE", "/Patient/"+patient, "").status
 			switch got := [2]int{del, <-done}; got {
