@@ -47,6 +47,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LargeIndexes", testLargeIndexes, false},
 		{"Referrers", testReferrers, false},
 		{"RequestRecords", testRequestRecords, false},
+		{"Current", testCurrent, false},
+		{"Reindex", testReindex, false},
+		{"ReferencedAndReferencing", testIncludes, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
