@@ -178,19 +178,7 @@ func testIncludes(t *testing.T, s store.Store) {
 	}
 	for _, tt := range referenced {
 		got, err := s.Referenced(ctx, tt.from, tt.ids, tt.param, tt.typ, tt.limit)
-		if err != nil {
-			t.Errorf("Referenced %s: %v", tt.name, err)
-			continue
-		}
-		if tt.want == nil {
-			if len(got) != tt.wantLen {
-				t.Errorf("Referenced %s: %d results, want %d", tt.name, len(got), tt.wantLen)
-			}
-			continue
-		}
-		if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
-			t.Errorf("Referenced %s (-want +got):\n%s", tt.name, diff)
-		}
+		checkFound(t, "Referenced "+tt.name, got, err, tt.want, tt.wantLen)
 	}
 
 	referencing := []struct {
@@ -211,18 +199,22 @@ func testIncludes(t *testing.T, s store.Store) {
 	}
 	for _, tt := range referencing {
 		got, err := s.Referencing(ctx, tt.typ, tt.param, "Patient", tt.ids, tt.limit)
-		if err != nil {
-			t.Errorf("Referencing %s: %v", tt.name, err)
-			continue
-		}
-		if tt.want == nil {
-			if len(got) != tt.wantLen {
-				t.Errorf("Referencing %s: %d results, want %d", tt.name, len(got), tt.wantLen)
-			}
-			continue
-		}
-		if diff := cmp.Diff(tt.want, keys(got)); diff != "" {
-			t.Errorf("Referencing %s (-want +got):\n%s", tt.name, diff)
+		checkFound(t, "Referencing "+tt.name, got, err, tt.want, tt.wantLen)
+	}
+}
+
+// checkFound compares what a lookup found with want, or only counts it
+// against wantLen when want is nil.
+func checkFound(t *testing.T, name string, got []*fhir.Resource, err error, want []string, wantLen int) {
+	t.Helper()
+	switch {
+	case err != nil:
+		t.Errorf("%s: %v", name, err)
+	case want == nil && len(got) != wantLen:
+		t.Errorf("%s: %d results, want %d", name, len(got), wantLen)
+	case want != nil:
+		if diff := cmp.Diff(want, keys(got)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
 }
