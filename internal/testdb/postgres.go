@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
@@ -108,56 +109,45 @@ func connectAndPrepare(ctx context.Context) (*pgxpool.Pool, string, error) {
 // migrations a day old. Best effort: a failure here only leaves garbage.
 func removeStale(ctx context.Context, pool *pgxpool.Pool, template string) {
 	now := time.Now()
-	rows, err := pool.Query(ctx, `SELECT datname, datistemplate,
-		COALESCE((pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification, now())
-		FROM pg_database WHERE datname LIKE 'sctest\_%' OR datname LIKE 'sctmpl\_%'`)
-	if err != nil {
-		return
-	}
 	var drop []string
-	for rows.Next() {
-		var (
-			name       string
-			isTemplate bool
-			created    time.Time
-		)
-		if rows.Scan(&name, &isTemplate, &created) != nil {
-			continue
-		}
-		switch {
-		case strings.HasPrefix(name, testPrefix):
-			if at, ok := createdAt(name, testPrefix); ok && now.Sub(at) > staleAfter {
-				drop = append(drop, name)
-			}
-		case name != template && now.Sub(created) > staleTemplateAfter:
-			if isTemplate {
-				_, _ = pool.Exec(ctx, "ALTER DATABASE "+name+" WITH IS_TEMPLATE false")
-			}
+	for _, name := range names(ctx, pool, `SELECT datname FROM pg_database WHERE datname LIKE 'sctest\_%'`) {
+		if at, ok := createdAt(name, testPrefix); ok && now.Sub(at) > staleAfter {
 			drop = append(drop, name)
 		}
 	}
-	rows.Close()
+	// A template's age is that of its files (reading it needs superuser or
+	// pg_read_server_files; without, old templates stay).
+	for _, name := range names(ctx, pool, staleTemplates, staleTemplateAfter.String()) {
+		if name != template {
+			_, _ = pool.Exec(ctx, "ALTER DATABASE "+name+" WITH IS_TEMPLATE false")
+			drop = append(drop, name)
+		}
+	}
 	for _, name := range drop {
 		_, _ = pool.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
-
-	rows, err = pool.Query(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\_%'`)
-	if err != nil {
-		return
-	}
-	var schemas []string
-	for rows.Next() {
-		var name string
-		if rows.Scan(&name) == nil {
-			if at, ok := createdAt(name, "t_"); ok && now.Sub(at) > staleAfter {
-				schemas = append(schemas, name)
-			}
+	for _, name := range names(ctx, pool, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\_%'`) {
+		if at, ok := createdAt(name, "t_"); ok && now.Sub(at) > staleAfter {
+			_, _ = pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE")
 		}
 	}
-	rows.Close()
-	for _, name := range schemas {
-		_, _ = pool.Exec(ctx, "DROP SCHEMA IF EXISTS "+name+" CASCADE")
+}
+
+// staleTemplates lists the templates older than $1 (an interval).
+const staleTemplates = `SELECT datname FROM pg_database WHERE datname LIKE 'sctmpl\_%'
+	AND (pg_stat_file('base/' || oid || '/PG_VERSION', true)).modification < now() - $1::interval`
+
+// names runs a query of one text column; nil on any error.
+func names(ctx context.Context, pool *pgxpool.Pool, q string, args ...any) []string {
+	rows, err := pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil
 	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil
+	}
+	return out
 }
 
 // createdAt reads the unix time after prefix in prefix<unix>_<random>.
