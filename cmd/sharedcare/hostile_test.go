@@ -42,9 +42,6 @@ func TestHostileBatteryStaysSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends the whole hostile battery to a server process on each database")
 	}
-	if raceDetector { // make ci runs it again without -race
-		t.Skip("measures the server's memory and deadlines, which the race detector inflates")
-	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc to read the server's peak memory")
 	}
