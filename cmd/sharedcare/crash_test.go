@@ -45,6 +45,8 @@ type process struct {
 	base string // http://addr
 	done chan error
 	logs *bytes.Buffer
+	// killed makes kill run once.
+	killed sync.Once
 }
 
 func startProcess(t *testing.T, dbURL string) *process {
@@ -62,6 +64,7 @@ func startProcess(t *testing.T, dbURL string) *process {
 	for i := 0; i < 200; i++ {
 		select {
 		case err := <-p.done:
+			p.done <- err // for kill
 			t.Fatalf("server exited early (%v):\n%s", err, p.logs)
 		default:
 		}
@@ -73,18 +76,19 @@ func startProcess(t *testing.T, dbURL string) *process {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	p.kill() // its output is complete once it is gone
 	t.Fatalf("server never became healthy:\n%s", p.logs)
 	return nil
 }
 
-// kill SIGKILLs the server and waits until it is gone.
+// kill SIGKILLs the server and waits until it is gone. Only the first call
+// does anything; the process state is not read here, because the goroutine
+// waiting for the process writes it.
 func (p *process) kill() {
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
-	<-p.done
-	p.done <- nil // for a second kill
+	p.killed.Do(func() {
+		_ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	})
 }
 
 const crashSystem = "urn:sharedcare:crash-test"
@@ -116,6 +120,7 @@ type sent struct {
 // database and checks that every acknowledged transaction is wholly there and
 // no transaction is half-stored, on SQLite and PostgreSQL.
 func TestKilledMidTransactionLosesNothing(t *testing.T) {
+	t.Parallel()
 	rounds := 2
 	if testing.Short() {
 		rounds = 1

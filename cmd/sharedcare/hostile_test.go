@@ -38,6 +38,10 @@ type attack struct {
 // ordinary read must still be answered meanwhile, and the server's peak
 // resident memory must stay under maxPeakRSS.
 func TestHostileBatteryStaysSmall(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("sends the whole hostile battery to a server process on each database")
+	}
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("needs /proc to read the server's peak memory")
 	}

@@ -29,6 +29,8 @@ func freeAddr(t *testing.T) string {
 // TestGracefulShutdown starts the real server, begins a request, signals
 // shutdown while the request body is still arriving, and checks the request
 // completes and the server then stops cleanly.
+//
+// Not parallel: it sequences the shutdown with 200 ms sleeps, which other tests' load would stretch.
 func TestGracefulShutdown(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,6 +97,7 @@ func waitHealthy(t *testing.T, url string, done <-chan error) {
 }
 
 func TestRunRefusesBadConfiguration(t *testing.T) {
+	t.Parallel()
 	err := run(context.Background(), []string{"-addr", "nonsense", "-database-url", "mysql://x"})
 	if err == nil || !strings.Contains(err.Error(), "SHAREDCARE_ADDR") || !strings.Contains(err.Error(), "SHAREDCARE_DATABASE_URL") {
 		t.Errorf("run error = %v, want both bad settings named", err)
@@ -105,6 +108,7 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 }
 
 func TestMigrateAndHealthcheck(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
 	if err := run(context.Background(), []string{"migrate", "-database-url", db, "-log-level", "error"}); err != nil {
 		t.Fatalf("migrate: %v", err)
@@ -129,6 +133,7 @@ func TestMigrateAndHealthcheck(t *testing.T) {
 // TestReindex: resources whose index rows are lost are found again after
 // `sharedcare reindex`.
 func TestReindex(t *testing.T) {
+	t.Parallel()
 	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -185,6 +190,10 @@ func TestReindex(t *testing.T) {
 }
 
 func TestSeedCommand(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("seeds a database through the command (about 10 s)")
+	}
 	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
 	if err := run(context.Background(), []string{"seed", "-patients", "5", "-database-url", db, "-seed=3", "-log-level", "error"}); err != nil {
 		t.Fatalf("seed: %v", err)

@@ -15,6 +15,7 @@ var localOnly = []string{"localhost", "127.0.0.1", "::1"}
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -70,6 +71,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
+	t.Parallel()
 	if got := Redacted("postgres://u:secret@db/x"); strings.Contains(got, "secret") {
 		t.Errorf("Redacted kept the password: %s", got)
 	}
@@ -79,6 +81,7 @@ func TestRedacted(t *testing.T) {
 }
 
 func TestAllowedModifierExtensions(t *testing.T) {
+	t.Parallel()
 	got, err := Load(nil, env(map[string]string{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS": " http://a.example/x ,,https://b.example/y"}))
 	if err != nil {
 		t.Fatal(err)
@@ -109,6 +112,7 @@ func TestCORSOrigins(t *testing.T) {
 }
 
 func TestRequireQuestionnaire(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, value string
 		want        bool

@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseETag(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want int64
@@ -31,6 +32,7 @@ func TestParseETag(t *testing.T) {
 }
 
 func TestLocalTarget(t *testing.T) {
+	t.Parallel()
 	const base = "https://fhir.example.org/fhir"
 	tests := []struct{ ref, typ, id string }{
 		{"Patient/1", "Patient", "1"},
@@ -53,6 +55,7 @@ func TestLocalTarget(t *testing.T) {
 }
 
 func TestDocumentReferences(t *testing.T) {
+	t.Parallel()
 	doc, err := ParseDocument([]byte(`{"resourceType":"CarePlan","subject":{"reference":"Patient/p1"},
 		"activity":[{"detail":{"performer":[{"reference":"Practitioner/d1"},{"display":"nobody"}]}},
 		            {"reference":{"reference":"#req"}}],
@@ -75,6 +78,7 @@ func TestDocumentReferences(t *testing.T) {
 }
 
 func TestDocumentStampAndMarshal(t *testing.T) {
+	t.Parallel()
 	doc, err := ParseDocument([]byte(`{"valueQuantity":{"value":1.50},"status":"final","resourceType":"Observation",
 		"meta":{"tag":[{"code":"t"}],"versionId":"99"},"code":{"text":"<b>&</b>"},"id":"client"}`))
 	if err != nil {
@@ -94,6 +98,7 @@ func TestDocumentStampAndMarshal(t *testing.T) {
 }
 
 func TestSubset(t *testing.T) {
+	t.Parallel()
 	body := []byte(`{"resourceType":"Patient","id":"p","meta":{"versionId":"1"},"active":true,"_birthDate":{"extension":[]},"birthDate":"1961","text":{"div":"x"}}`)
 	got, err := Subset(body, func(name string) bool { return name == "birthDate" })
 	if err != nil {
@@ -116,6 +121,7 @@ func compact(t *testing.T, s string) string {
 }
 
 func TestBundleAndOutcome(t *testing.T) {
+	t.Parallel()
 	total := 1
 	b := &Bundle{Type: "history", Total: &total, Timestamp: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		Links:   []Link{{Relation: "self", URL: "http://x/fhir/_history?a=1&b=2"}},

@@ -14,6 +14,7 @@ import (
 // TestOutcomeIsValidR4 feeds hostile text to the one OperationOutcome
 // builder: what comes out must be valid R4 and a valid FHIR string.
 func TestOutcomeIsValidR4(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, diagnostics, expression string }{
 		{"control characters", "bad \x00id\x1b[31m \x7f", "Patient.\x01name"},
 		{"invalid UTF-8", "bad \xff\xfe value", ""},

@@ -7,6 +7,7 @@ import (
 
 // TestEveryKindHasAName fails when a kind is added without its name.
 func TestEveryKindHasAName(t *testing.T) {
+	t.Parallel()
 	seen := map[string]Kind{}
 	for _, k := range Kinds() {
 		name := k.String()
@@ -24,6 +25,7 @@ func TestEveryKindHasAName(t *testing.T) {
 }
 
 func TestClip(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		max      int
@@ -47,6 +49,7 @@ func TestClip(t *testing.T) {
 }
 
 func TestNewClipsQuotedInput(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("ü", 1000)
 	args := []any{long}
 	e := New(Invalid, "invalid", "", "bad id %q", args...)
@@ -59,6 +62,7 @@ func TestNewClipsQuotedInput(t *testing.T) {
 }
 
 func TestClipQuoted(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("名", 100) // 300 bytes
 	tests := []struct{ in, want string }{
 		{`no quotes`, `no quotes`},

@@ -10,6 +10,7 @@ import (
 )
 
 func TestBatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Patient/p1", `{"resourceType":"Patient","id":"p1"}`).mustStatus(t, 201)
 		s.do("PUT", "/Goal/old", `{"resourceType":"Goal","id":"old","lifecycleStatus":"active","description":{"text":"x"},"subject":{"reference":"Patient/p1"}}`).mustStatus(t, 201)
@@ -71,6 +72,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestBatchEntryLimit(t *testing.T) {
+	t.Parallel()
 	forEachSmallServer(t, 0, func(t *testing.T, s *server) {
 		entries := strings.TrimSuffix(strings.Repeat(`{"request":{"method":"GET","url":"Patient/x"}},`, 10001), ",")
 		s.do("POST", "", `{"resourceType":"Bundle","type":"batch","entry":[`+entries+`]}`).mustStatus(t, http.StatusRequestEntityTooLarge).outcome(t)

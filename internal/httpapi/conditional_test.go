@@ -12,6 +12,7 @@ func patientWithNHS(number string) string {
 }
 
 func TestConditionalCreate(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		crit := "identifier=" + nhs + "|9000000009"
 		first := s.do("POST", "/Patient", patientWithNHS("9000000009"), "If-None-Exist", crit).mustStatus(t, http.StatusCreated)
@@ -40,6 +41,7 @@ func TestConditionalCreate(t *testing.T) {
 // TestConditionalCreateRace sends the same conditional create from many
 // clients at once: exactly one resource may result.
 func TestConditionalCreateRace(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		const racers = 16
 		count := s.race(racers, "POST", "/Patient", patientWithNHS("9000000025"), "If-None-Exist", "identifier="+nhs+"|9000000025")
@@ -53,6 +55,7 @@ func TestConditionalCreateRace(t *testing.T) {
 }
 
 func TestConditionalUpdate(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		url := "/Patient?identifier=" + nhs + "|9000000033"
 		// No match, no id: created with a new id.
@@ -80,6 +83,7 @@ func TestConditionalUpdate(t *testing.T) {
 }
 
 func TestConditionalDelete(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(patientWithNHS("9000000076"))
 		s.do("DELETE", "/Patient?identifier=nothing-matches", "").mustStatus(t, http.StatusOK).outcome(t)

@@ -18,6 +18,7 @@ const patient = `{"resourceType":"Patient","identifier":[{"system":"https://fhir
 	"contact":[{"name":{"family":"Jones","given":["Bob"]}}]}`
 
 func TestCreateThenRead(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("POST", "/Patient", patient, "Content-Type", "application/fhir+json; charset=utf-8").mustStatus(t, http.StatusCreated)
 		got := r.json(t)
@@ -55,6 +56,7 @@ func TestCreateThenRead(t *testing.T) {
 }
 
 func TestCreateIgnoresClientIDAndMeta(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		body := `{"resourceType":"Patient","id":"mine","meta":{"versionId":"7","lastUpdated":"2001-01-01T00:00:00Z","tag":[{"code":"keep"}]}}`
 		got := s.do("POST", "/Patient", body).mustStatus(t, http.StatusCreated).json(t)
@@ -69,6 +71,7 @@ func TestCreateIgnoresClientIDAndMeta(t *testing.T) {
 }
 
 func TestUpdateVersionsAndVRead(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(patient)
 		v2 := strings.Replace(patient, `"resourceType":"Patient",`, `"resourceType":"Patient","id":"`+id+`",`, 1)
@@ -90,6 +93,7 @@ func TestUpdateVersionsAndVRead(t *testing.T) {
 }
 
 func TestUpdateAsCreate(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("PUT", "/Patient/nhs-9000000009", `{"resourceType":"Patient","id":"nhs-9000000009"}`).mustStatus(t, http.StatusCreated)
 		if r.header.Get("Location") != s.url+"/Patient/nhs-9000000009/_history/1" || r.header.Get("ETag") != `W/"1"` {
@@ -100,6 +104,7 @@ func TestUpdateAsCreate(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Goal","lifecycleStatus":"active","description":{"text":"walk"},"subject":{"reference":"Patient/` +
 			s.create(`{"resourceType":"Patient"}`) + `"}}`)
@@ -129,6 +134,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestIfMatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient"}`)
 		body := `{"resourceType":"Patient","id":"` + id + `","active":true}`
@@ -143,6 +149,7 @@ func TestIfMatch(t *testing.T) {
 }
 
 func TestConditionalRead(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient"}`)
 		r := s.do("GET", "/Patient/"+id, "", "If-None-Match", `W/"1"`).mustStatus(t, http.StatusNotModified)
@@ -158,6 +165,7 @@ func TestConditionalRead(t *testing.T) {
 }
 
 func TestPrefer(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("POST", "/Patient", `{"resourceType":"Patient"}`, "Prefer", "return=minimal").mustStatus(t, http.StatusCreated)
 		if len(r.body) != 0 || r.header.Get("Location") == "" {
@@ -176,6 +184,7 @@ func TestPrefer(t *testing.T) {
 }
 
 func TestSummaryAndElements(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(patient)
 		keys := func(m map[string]any) []string {
@@ -226,6 +235,7 @@ func TestSummaryAndElements(t *testing.T) {
 }
 
 func TestPrettyAndFormat(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient","active":true}`)
 		r := s.do("GET", "/Patient/"+id+"?_pretty=true", "").mustStatus(t, http.StatusOK)
@@ -246,6 +256,7 @@ func TestPrettyAndFormat(t *testing.T) {
 // TestBadRequests walks every refusal: status, OperationOutcome and where the
 // fault is (expression) when there is one.
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		pid := s.create(`{"resourceType":"Patient"}`)
 		deep := `{"resourceType":"Patient","extension":` + strings.Repeat(`[{"url":"http://x","extension":`, 70) + `[]` + strings.Repeat(`}]`, 70) + `}`
@@ -318,6 +329,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	forEachSmallServer(t, 2048, func(t *testing.T, s *server) {
 		big := `{"resourceType":"Patient","name":[{"text":"` + strings.Repeat("x", 4096) + `"}]}`
 		s.do("POST", "/Patient", big).mustStatus(t, http.StatusRequestEntityTooLarge).outcome(t)
@@ -328,6 +340,7 @@ func TestBodyLimit(t *testing.T) {
 // TestConcurrentIfMatch: of many updates racing with the same If-Match,
 // exactly one wins and the rest get 412.
 func TestConcurrentIfMatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient"}`)
 		const racers = 12
@@ -338,7 +351,7 @@ func TestConcurrentIfMatch(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				body := fmt.Sprintf(`{"resourceType":"Patient","id":"%s","name":[{"text":"writer %d"}]}`, id, i)
-				statuses <- s.do("PUT", "/Patient/"+id, body, "If-Match", `W/"1"`).status
+				statuses <- s.doConcurrently("PUT", "/Patient/"+id, body, "If-Match", `W/"1"`).status
 			}()
 		}
 		wg.Wait()
@@ -356,6 +369,7 @@ func TestConcurrentIfMatch(t *testing.T) {
 // TestConcurrentUpdatesLoseNothing: unconditional updates from many clients
 // all land, each as its own version.
 func TestConcurrentUpdatesLoseNothing(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient"}`)
 		const writers, each = 8, 5
@@ -368,7 +382,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 				defer wg.Done()
 				for i := 0; i < each; i++ {
 					body := fmt.Sprintf(`{"resourceType":"Patient","id":"%s","name":[{"text":"w%d-%d"}]}`, id, w, i)
-					if st := s.do("PUT", "/Patient/"+id, body).status; st != 200 {
+					if st := s.doConcurrently("PUT", "/Patient/"+id, body).status; st != 200 {
 						mu.Lock()
 						failed[st]++
 						mu.Unlock()

@@ -67,6 +67,10 @@ type example struct {
 // reads each back: it must equal what was sent, apart from meta's version and
 // time.
 func TestOfficialExamples(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("round-trips every official example on each database")
+	}
 	dir := examplesDir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {

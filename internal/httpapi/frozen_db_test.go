@@ -100,6 +100,8 @@ func (f *freezer) close() {
 // TestFrozenDatabaseGives503: with PostgreSQL frozen, every request answers
 // 503 with Retry-After and an OperationOutcome within about its deadline
 // (not 500s and 22 s hangs), and the server recovers when the database does.
+//
+// Not parallel: it times answers against a one-second deadline, which other tests' load would stretch.
 func TestFrozenDatabaseGives503(t *testing.T) {
 	u, err := url.Parse(testdb.PostgresSchemaURL(t))
 	if err != nil {
@@ -134,7 +136,7 @@ func TestFrozenDatabaseGives503(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			r := s.do(rq.method, rq.path, rq.body)
+			r := s.doConcurrently(rq.method, rq.path, rq.body)
 			elapsed := time.Since(start)
 			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 				t.Errorf("%s %s with the database frozen: %d (Retry-After %q) %s, want 503 with Retry-After",

@@ -22,6 +22,7 @@ func (s *server) taskCount(t *testing.T) float64 {
 // sends the same handover again gets the first answer, byte for byte, and
 // the GP's worklist does not grow.
 func TestHandoverRetryStoresNothing(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		bundle := handoverBundle(t)
 		first := s.do("POST", "/$handover", mustJSON(t, bundle)).mustStatus(t, http.StatusOK)
@@ -67,6 +68,7 @@ func TestHandoverRetryStoresNothing(t *testing.T) {
 // TestHandoverConcurrentRetries: four copies of one handover at once store
 // it once, and all get the same answer.
 func TestHandoverConcurrentRetries(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		body := mustJSON(t, handoverBundle(t))
 		const copies = 4
@@ -76,7 +78,7 @@ func TestHandoverConcurrentRetries(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				replies[i] = s.do("POST", "/$handover", body)
+				replies[i] = s.doConcurrently("POST", "/$handover", body)
 			}()
 		}
 		wg.Wait()
@@ -96,6 +98,7 @@ func TestHandoverConcurrentRetries(t *testing.T) {
 // a refused handover records nothing, so it can be corrected and sent again
 // under its identifier.
 func TestHandoverNeedsIdentifier(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		before := s.rowCounts()
 		for _, tt := range []struct {

@@ -102,9 +102,31 @@ func (r *reply) json(t testing.TB) map[string]any {
 
 // do sends a request; path is relative to the FHIR base unless it starts
 // with "http" or "//" (server root). headers are name, value pairs ("Host"
-// included).
+// included). It fails the test when the request cannot be sent, so it must
+// be called on the test's goroutine; other goroutines use doConcurrently.
 func (s *server) do(method, path, body string, headers ...string) *reply {
 	s.t.Helper()
+	r, err := s.send(method, path, body, headers...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+// doConcurrently is do for goroutines other than the test's own, where
+// t.Fatal must not be called: a request that cannot be sent is reported with
+// t.Error (safe from any goroutine) and answers status 0.
+func (s *server) doConcurrently(method, path, body string, headers ...string) *reply {
+	r, err := s.send(method, path, body, headers...)
+	if err != nil {
+		s.t.Errorf("%s %s: %v", method, path, err)
+		return &reply{}
+	}
+	return r
+}
+
+// send is do returning the error instead of failing the test.
+func (s *server) send(method, path, body string, headers ...string) (*reply, error) {
 	url := s.url + path
 	if strings.HasPrefix(path, "//") {
 		url = s.http.URL + path[1:]
@@ -115,7 +137,7 @@ func (s *server) do(method, path, body string, headers ...string) *reply {
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/fhir+json")
@@ -129,14 +151,14 @@ func (s *server) do(method, path, body string, headers ...string) *reply {
 	}
 	resp, err := s.http.Client().Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		s.t.Fatal(err)
+		return nil, err
 	}
-	return &reply{status: resp.StatusCode, header: resp.Header, body: b}
+	return &reply{status: resp.StatusCode, header: resp.Header, body: b}, nil
 }
 
 // mustStatus fails unless the reply has the status.
@@ -207,20 +229,30 @@ func forEachSmallServer(t *testing.T, maxBody int64, fn func(t *testing.T, s *se
 }
 
 // race sends the same request from n clients at once and counts the
-// statuses they get.
+// statuses they get. Requests that cannot be sent fail the test once all
+// are back, on the test's goroutine.
 func (s *server) race(n int, method, path, body string, headers ...string) map[int]int {
 	s.t.Helper()
 	var wg sync.WaitGroup
-	statuses := make(chan int, n)
+	statuses, errs := make(chan int, n), make(chan error, n)
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses <- s.do(method, path, body, headers...).status
+			r, err := s.send(method, path, body, headers...)
+			if err != nil {
+				errs <- err
+				return
+			}
+			statuses <- r.status
 		}()
 	}
 	wg.Wait()
 	close(statuses)
+	close(errs)
+	for err := range errs {
+		s.t.Fatalf("%s %s from one of %d clients: %v", method, path, n, err)
+	}
 	count := map[int]int{}
 	for st := range statuses {
 		count[st]++

@@ -42,6 +42,7 @@ func link(bundle map[string]any, rel string) string {
 }
 
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Patient/a", `{"resourceType":"Patient","id":"a"}`).mustStatus(t, http.StatusCreated)
 		s.do("PUT", "/Organization/gp", `{"resourceType":"Organization","id":"gp","name":"Valley Surgery"}`).mustStatus(t, http.StatusCreated)
@@ -87,6 +88,7 @@ func TestHistory(t *testing.T) {
 }
 
 func TestHistoryPaging(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		for i := 0; i < 5; i++ {
 			s.create(`{"resourceType":"Practitioner"}`)

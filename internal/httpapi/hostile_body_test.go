@@ -89,6 +89,7 @@ func hostileBodies() []hostileCase {
 // TestHostileBodiesRefusedAlike: every hostile body gets the same status
 // and expression on both databases, and nothing is stored.
 func TestHostileBodiesRefusedAlike(t *testing.T) {
+	t.Parallel()
 	cases := hostileBodies()
 	forEachLimitedServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Patient/x", `{"resourceType":"Patient","id":"x"}`).mustStatus(t, http.StatusCreated)
@@ -122,6 +123,7 @@ func contentType(c hostileCase) []string {
 // rows written in several statements); an allowed modifierExtension and
 // very long indexed values are stored too.
 func TestResourcesAtTheLimitsStoreAlike(t *testing.T) {
+	t.Parallel()
 	rnd := rand.New(rand.NewPCG(5, 5))
 	given := words(rnd, fhirjson.DefaultLimits.MaxArray, 8)
 	long := strings.Trim(words(rnd, 1, 5000)[0], `"`) // past PostgreSQL's btree entry size
@@ -151,6 +153,7 @@ func TestResourcesAtTheLimitsStoreAlike(t *testing.T) {
 // OperationOutcome must be valid R4 by the server's own validator, its
 // strings free of control characters and clipped.
 func TestOutcomesAreValidR4(t *testing.T) {
+	t.Parallel()
 	longID := strings.Repeat("é", 3000)
 	requests := []struct{ method, path, body string }{
 		{"GET", "/Patient/" + "bad%00id%1b%5B31m", ""},

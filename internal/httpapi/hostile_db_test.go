@@ -52,6 +52,7 @@ func (r *reply) mustBeUnavailable(t *testing.T) {
 // three ways, raced, creates one Patient (it made two in 10 of 10 rounds on
 // PostgreSQL when the lock key was the criteria string).
 func TestEquivalentConditionalCreatesMakeOnePatient(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		const rounds, racers = 10, 8
 		for round := 0; round < rounds; round++ {
@@ -64,7 +65,7 @@ func TestEquivalentConditionalCreatesMakeOnePatient(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					statuses <- s.do("POST", "/Patient", patientWithMRN(v), "If-None-Exist", spellings[i%len(spellings)]).status
+					statuses <- s.doConcurrently("POST", "/Patient", patientWithMRN(v), "If-None-Exist", spellings[i%len(spellings)]).status
 				}()
 			}
 			wg.Wait()
@@ -116,11 +117,12 @@ func holdTypeLock(t *testing.T, st *sqlstore.Store, typ string) (release func())
 // holds its type's lock, a plain write of the same type waits for it (so the
 // conditional search-then-write is atomic), and lands once it commits.
 func TestPlainCreateQueuesBehindConditionalWrite(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		s := newServer(t, st, 0)
 		release := holdTypeLock(t, st, "Patient")
 		done := make(chan int, 1)
-		go func() { done <- s.do("POST", "/Patient", patientWithMRN("plain")).status }()
+		go func() { done <- s.doConcurrently("POST", "/Patient", patientWithMRN("plain")).status }()
 		select {
 		case status := <-done:
 			t.Fatalf("plain create answered %d while a conditional write held the Patient lock", status)
@@ -137,6 +139,7 @@ func TestPlainCreateQueuesBehindConditionalWrite(t *testing.T) {
 // two resources in opposite orders deadlock on PostgreSQL; the loser is
 // retried whole, so every transaction lands (24 of 30 pairs were 500s).
 func TestOppositeOrderTransactionsAllLand(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		put := func(id, v string) string {
 			return `{"request":{"method":"PUT","url":"Patient/` + id + `"},"resource":{"resourceType":"Patient","id":"` + id +
@@ -153,7 +156,7 @@ func TestOppositeOrderTransactionsAllLand(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					v := fmt.Sprintf("%d-%s", p, order[0])
-					statuses <- s.do("POST", "", txBundle(put(order[0], v), put(order[1], v)))
+					statuses <- s.doConcurrently("POST", "", txBundle(put(order[0], v), put(order[1], v)))
 				}()
 			}
 		}
@@ -187,6 +190,7 @@ func patientsTransaction(marker string, n int) string {
 // land. On SQLite they queue in-process for the one writer rather than
 // failing with SQLITE_BUSY after busy_timeout.
 func TestConcurrentLargeTransactionsQueue(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		const clients, entries = 4, 300
 		var wg sync.WaitGroup
@@ -194,7 +198,7 @@ func TestConcurrentLargeTransactionsQueue(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if r := s.do("POST", "", patientsTransaction(fmt.Sprintf("big-%d", c), entries)); r.status != http.StatusOK {
+				if r := s.doConcurrently("POST", "", patientsTransaction(fmt.Sprintf("big-%d", c), entries)); r.status != http.StatusOK {
 					t.Errorf("client %d: %d %.300s", c, r.status, r.body)
 				}
 			}()
@@ -208,6 +212,8 @@ func TestConcurrentLargeTransactionsQueue(t *testing.T) {
 
 // TestWriteThatCannotStartGets503: a write queued behind another past its
 // deadline answers 503 with Retry-After, within about the deadline.
+//
+// Not parallel: it times answers against a one-second deadline, which other tests' load would stretch.
 func TestWriteThatCannotStartGets503(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		const deadline = 500 * time.Millisecond
@@ -230,6 +236,8 @@ func TestWriteThatCannotStartGets503(t *testing.T) {
 // TestTransactionPastDeadlineRollsBack: a transaction still running at its
 // deadline is rolled back, never committed behind the client's back (a 78 s
 // transaction used to commit after the connection had closed).
+//
+// Not parallel: it times a transaction against its deadline, which other tests' load would stretch.
 func TestTransactionPastDeadlineRollsBack(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		s := newTimedServer(t, st, 150*time.Millisecond)

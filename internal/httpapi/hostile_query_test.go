@@ -37,6 +37,7 @@ func (r *reply) diagnostics(t *testing.T) (diag, expr string) {
 // deleted her and a search returned everyone. Every way a query reaches the
 // server must refuse it with a 400 naming the parameter, and change nothing.
 func TestMalformedQueryNeverDropsACriterion(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		obrien := s.create(`{"resourceType":"Patient","name":[{"family":"O'Brien"}],"gender":"male"}`)
 		smith := s.create(`{"resourceType":"Patient","name":[{"family":"Smith"}],"gender":"female"}`)

@@ -39,6 +39,7 @@ func cursorOf(t *testing.T, b map[string]any) string {
 // are refused with a 400 naming the limit, identically on both databases;
 // searches at the limits still work.
 func TestHostileSearchLimits(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		p := s.create(`{"resourceType":"Patient","name":[{"family":"Smith"}],"gender":"female","birthDate":"1960-01-01"}`)
 		repeat := func(pair string, n int) string { return strings.TrimSuffix(strings.Repeat(pair+"&", n), "&") }
@@ -102,6 +103,7 @@ func TestHostileSearchLimits(t *testing.T) {
 // cursors and odd values are answered (correctly) or refused with a 4xx,
 // never a 5xx.
 func TestHostileSearchEdges(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		var ids []string
 		for _, family := range []string{"Ash", "Birch", "Cedar"} {
@@ -179,6 +181,7 @@ func TestHostileSearchEdges(t *testing.T) {
 // TestHostileBatchCost: a Bundle whose GET entries ask for more than
 // MaxBatchReadRows rows is refused with 413 before any entry runs.
 func TestHostileBatchCost(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.create(`{"resourceType":"Patient","name":[{"family":"Smith"}]}`)
 		bundle := func(typ string, searches int, query string) string {
@@ -215,6 +218,7 @@ func TestHostileBatchCost(t *testing.T) {
 // MaxBatchReadBytes stop there: in a batch the later reads get a 413 each,
 // a transaction is refused whole and rolled back.
 func TestHostileBatchReadBytes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("moves 2 × 60 MB through the server")
 	}
@@ -264,6 +268,7 @@ func TestHostileBatchReadBytes(t *testing.T) {
 // TestHostileIncludes: _revinclude of a hub resource stops at MaxIncluded
 // resources, and says so in the outcome entry.
 func TestHostileIncludes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("stores 1,001 Observations")
 	}

@@ -9,6 +9,7 @@ import (
 // operation calls at the server: each must get a 4xx with an
 // OperationOutcome (or succeed), never a 500.
 func TestHostileBundlesAndPatches(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient"}`)
 		cases := []struct {

@@ -48,6 +48,7 @@ func diagnostics(issues []ooIssue) []string {
 // rest still refer to it, so the delete is refused with 409 naming them,
 // and the Tasks stay workable.
 func TestDeleteReferencedPatientRefused(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,7 @@ func anyPrefix(list []string, prefix string) bool {
 // Tasks cannot be deleted; with more referrers than are listed, the rest
 // are counted.
 func TestDeletePracticeOwningTasksRefused(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		practice := s.create(`{"resourceType":"Organization","name":"Valley Surgery"}`)
 		var tasks []string
@@ -140,6 +142,7 @@ func TestDeletePracticeOwningTasksRefused(t *testing.T) {
 
 // TestDeleteIntegrityExceptions: what does not block a delete.
 func TestDeleteIntegrityExceptions(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		// A reference to itself.
 		self := s.create(`{"resourceType":"Patient"}`)
@@ -176,6 +179,7 @@ func TestDeleteIntegrityExceptions(t *testing.T) {
 // everything is written, so referrers deleted or re-pointed by the same
 // transaction do not count, and referrers it creates do.
 func TestDeleteIntegrityInTransactions(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		patient := s.create(`{"resourceType":"Patient"}`)
 		other := s.create(`{"resourceType":"Patient"}`)
@@ -232,6 +236,7 @@ func TestDeleteIntegrityInTransactions(t *testing.T) {
 // before deletes were refused (made here directly in the store) cannot be
 // worked on, but can still be cancelled or marked entered-in-error.
 func TestStrandedTaskCanBeClosed(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		patient := s.create(`{"resourceType":"Patient"}`)
 		practice := s.create(`{"resourceType":"Organization","name":"Closed Surgery"}`)
@@ -293,12 +298,13 @@ func TestStrandedTaskCanBeClosed(t *testing.T) {
 // check holds its target as a foreign key would; SQLite's writers are
 // serial).
 func TestDeleteRacingNewReferrer(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		for round := 0; round < 15; round++ {
 			patient := s.create(`{"resourceType":"Patient"}`)
 			done := make(chan int, 1)
 			go func() {
-				done <- s.do("POST", "/Task", `{"resourceType":"Task","status":"requested","intent":"order","for":{"reference":"Patient/`+patient+`"}}`).status
+				done <- s.doConcurrently("POST", "/Task", `{"resourceType":"Task","status":"requested","intent":"order","for":{"reference":"Patient/`+patient+`"}}`).status
 			}()
 			del := s.do("DELETE", "/Patient/"+patient, "").status
 			switch got := [2]int{del, <-done}; got {

@@ -11,6 +11,7 @@ import (
 // TestOpenAPIUpToDate regenerates the OpenAPI document and fails when the
 // committed openapi/ differs: run `make openapi` and commit the result.
 func TestOpenAPIUpToDate(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("regenerates the OpenAPI document with go tool swag")
 	}

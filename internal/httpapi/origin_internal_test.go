@@ -7,6 +7,7 @@ import (
 )
 
 func TestOriginAllowed(t *testing.T) {
+	t.Parallel()
 	o := &origin{hosts: []string{"localhost", "127.0.0.1", "::1", "fhir.example.org:8443", "*.trust.nhs.uk"}}
 	tests := []struct {
 		host string
@@ -46,6 +47,7 @@ func TestOriginAllowed(t *testing.T) {
 }
 
 func TestOriginBaseURL(t *testing.T) {
+	t.Parallel()
 	proxy := netip.MustParsePrefix("10.1.0.0/16")
 	tests := []struct {
 		name       string

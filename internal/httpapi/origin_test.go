@@ -12,6 +12,7 @@ import (
 // TestHostHeaderIsNotReflected: links come from the configured base or an
 // allowed Host, never from whatever Host a client sends.
 func TestHostHeaderIsNotReflected(t *testing.T) {
+	t.Parallel()
 	patient := `{"resourceType":"Patient"}`
 	t.Run("unknown host refused, nothing written", func(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0)
@@ -67,6 +68,7 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 // TestSecurityHeaders: no sniffing anywhere; nothing under the FHIR base but
 // the CapabilityStatement may be cached.
 func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	s := newServer(t, testdb.Open(t, "sqlite"), 0)
 	id := s.create(`{"resourceType":"Patient","name":[{"family":"Smith"}]}`)
 	tests := []struct {

@@ -26,6 +26,7 @@ func fpOp(typ, path, name, value string) string {
 }
 
 func TestPatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient","name":[{"family":"Hart","given":["Alison"]}],"gender":"female"}`)
 		url := "/Patient/" + id
@@ -118,6 +119,7 @@ func equal(t *testing.T, want, got any) {
 }
 
 func TestConditionalPatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(patientWithNHS("9000000068"))
 		s.do("PATCH", "/Patient?identifier="+nhs+"|9000000068", `[{"op":"add","path":"/gender","value":"male"}]`,
@@ -133,6 +135,7 @@ func TestConditionalPatch(t *testing.T) {
 }
 
 func TestTransactionPatch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		id := s.create(`{"resourceType":"Patient","gender":"female"}`)
 		patch := base64.StdEncoding.EncodeToString([]byte(`[{"op":"replace","path":"/gender","value":"other"}]`))

@@ -10,6 +10,7 @@ import (
 // TestEveryKindHasAStatus fails when a kind is added to fhirerr without its
 // HTTP status here.
 func TestEveryKindHasAStatus(t *testing.T) {
+	t.Parallel()
 	kinds := fhirerr.Kinds()
 	if len(kinds) < 16 {
 		t.Fatalf("fhirerr.Kinds() lists %d kinds; want every kind", len(kinds))
@@ -31,6 +32,7 @@ func TestEveryKindHasAStatus(t *testing.T) {
 
 // TestUnknownKindIs500: a kind outside the table renders as a server error.
 func TestUnknownKindIs500(t *testing.T) {
+	t.Parallel()
 	if got := statusFor(fhirerr.Kind(len(fhirerr.Kinds()) + 7)); got != http.StatusInternalServerError {
 		t.Errorf("statusFor(unknown kind) = %d, want 500", got)
 	}

@@ -35,6 +35,7 @@ func matches(t *testing.T, b map[string]any) []string {
 }
 
 func TestSearchHTTP(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Organization/gp1", `{"resourceType":"Organization","id":"gp1","name":"Valley Surgery"}`).mustStatus(t, 201)
 		s.do("PUT", "/Organization/onc", `{"resourceType":"Organization","id":"onc","name":"Oncology"}`).mustStatus(t, 201)
@@ -137,6 +138,7 @@ func TestSearchHTTP(t *testing.T) {
 }
 
 func TestCapabilityStatementSearchParams(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		cs := s.do("GET", "/metadata", "").json(t)
 		var taskParams []string
@@ -186,6 +188,7 @@ func entriesByMode(t *testing.T, b map[string]any) []string {
 }
 
 func TestSearchIncludes(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Organization/gp1", `{"resourceType":"Organization","id":"gp1","name":"Valley Surgery"}`).mustStatus(t, 201)
 		s.do("PUT", "/Patient/p1", `{"resourceType":"Patient","id":"p1","generalPractitioner":[{"reference":"Organization/gp1"}]}`).mustStatus(t, 201)
@@ -228,6 +231,7 @@ func TestSearchIncludes(t *testing.T) {
 }
 
 func TestSearchChainErrors(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		for _, q := range []string{"/Task?status.name=x", "/Task?_has:Task:status:status=x", "/Task?_has:Task", "/Task?owner.name.family.given.text.x=y"} {
 			s.do("GET", q, "").mustStatus(t, 400).outcome(t)
@@ -237,6 +241,7 @@ func TestSearchChainErrors(t *testing.T) {
 }
 
 func TestCompartmentSearch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Practitioner/d1", `{"resourceType":"Practitioner","id":"d1"}`).mustStatus(t, 201)
 		for _, p := range []string{"p1", "p2"} {
@@ -276,6 +281,7 @@ func TestCompartmentSearch(t *testing.T) {
 }
 
 func TestSystemSearch(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Patient/same", `{"resourceType":"Patient","id":"same","meta":{"tag":[{"system":"urn:sc","code":"x"}]}}`).mustStatus(t, 201)
 		s.do("PUT", "/Practitioner/same", `{"resourceType":"Practitioner","id":"same","meta":{"tag":[{"system":"urn:sc","code":"x"}]}}`).mustStatus(t, 201)
@@ -319,6 +325,7 @@ func TestSystemSearch(t *testing.T) {
 }
 
 func TestSearchPageLinks(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		for i := 0; i < 5; i++ {
 			s.do("PUT", fmt.Sprintf("/Goal/g%d", i), fmt.Sprintf(`{"resourceType":"Goal","id":"g%d","lifecycleStatus":"active","description":{"text":"walk"},"subject":{"display":"x"}}`, i)).mustStatus(t, 201)

@@ -44,6 +44,7 @@ func (r *reply) forbidden(t *testing.T, what string) {
 // TestShippedContentProtected: no interaction of the API changes or
 // deletes the HNA Questionnaire; the server's own loading still may.
 func TestShippedContentProtected(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		ctx := context.Background()
 		if err := s.wf.LoadContent(ctx, api.FS); err != nil {
@@ -127,6 +128,7 @@ const otherFormWarning = "Questionnaire https://forms.other.example/Questionnair
 // warning reaches the client that asks for an OperationOutcome, and every
 // batch or transaction entry.
 func TestResponseToOtherSystemsForm(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		patient := "Patient/" + s.create(`{"resourceType":"Patient"}`)
 		body := fmt.Sprintf(otherForm, patient)
@@ -189,6 +191,7 @@ func TestResponseToOtherSystemsForm(t *testing.T) {
 // response to a Questionnaire that is not on this server is refused, the
 // official example included.
 func TestQuestionnaireRequired(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		cfg := workflow.DefaultConfig
 		cfg.RequireQuestionnaire = true

@@ -9,6 +9,7 @@ import (
 )
 
 func TestCapabilityStatement(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		r := s.do("GET", "/metadata", "").mustStatus(t, http.StatusOK)
 		if _, err := http.ParseTime(r.header.Get("Last-Modified")); err != nil {
@@ -79,6 +80,7 @@ func TestCapabilityStatement(t *testing.T) {
 var readOnly = map[string]bool{"CodeSystem": true, "OperationDefinition": true, "SearchParameter": true}
 
 func TestOperationalEndpoints(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("GET", "//healthz", "").mustStatus(t, http.StatusOK)
 		s.do("GET", "//readyz", "").mustStatus(t, http.StatusOK)

@@ -48,6 +48,7 @@ func txBundle(entries ...string) string {
 }
 
 func TestTransactionTreatmentSummary(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +122,7 @@ func ref(v any) string {
 }
 
 func TestTransactionRollsBack(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
 	if err != nil {
 		t.Fatal(err)
@@ -169,6 +171,7 @@ func contains(list []string, s string) bool {
 }
 
 func TestTransactionOrderAndConditionals(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		old := s.create(`{"resourceType":"Patient","identifier":[{"system":"s","value":"old"}]}`)
 		s.create(`{"resourceType":"Patient","identifier":[{"system":"s","value":"twin"}]}`)
@@ -273,6 +276,7 @@ func TestTransactionOrderAndConditionals(t *testing.T) {
 }
 
 func TestTransactionPlaceholderForms(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		// urn:oid: and a RESTful fullUrl, referred to relatively, both resolve.
 		tr := s.do("POST", "", txBundle(
@@ -293,6 +297,7 @@ func TestTransactionPlaceholderForms(t *testing.T) {
 }
 
 func TestTransactionPrefer(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		tr := s.do("POST", "", txBundle(`{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}`),
 			"Prefer", "return=minimal").mustStatus(t, http.StatusOK).transaction(t)
@@ -303,6 +308,7 @@ func TestTransactionPrefer(t *testing.T) {
 }
 
 func TestTransactionEntryLimit(t *testing.T) {
+	t.Parallel()
 	forEachSmallServer(t, 0, func(t *testing.T, s *server) {
 		entries := make([]string, 10001)
 		for i := range entries {
@@ -316,6 +322,7 @@ func TestTransactionEntryLimit(t *testing.T) {
 // resource: on PostgreSQL they collide and are retried whole; every one must
 // land, none half.
 func TestConcurrentTransactions(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		const racers = 6
 		bundle := txBundle(

@@ -16,6 +16,7 @@ import (
 // refused with one issue per rule, naming entry and element, and that
 // nothing of it is stored.
 func TestHandoverRules(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		before := s.rowCounts()
 		b := handoverBundle(t)
@@ -43,6 +44,7 @@ func TestHandoverRules(t *testing.T) {
 }
 
 func TestTaskLifecycleRules(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.do("PUT", "/Organization/gp", `{"resourceType":"Organization","id":"gp","name":"Riverside"}`).mustStatus(t, http.StatusCreated)
 		task := func(status, extra string) string {
@@ -112,6 +114,7 @@ func sorted(s []string) []string {
 }
 
 func TestQuestionnaireResponseRules(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		if err := s.wf.LoadContent(context.Background(), api.FS); err != nil {
 			t.Fatal(err)
@@ -175,6 +178,7 @@ func containsPrefix(list []string, want string) bool {
 }
 
 func TestOperationsInMetadata(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		body := string(s.do("GET", "/metadata", "").mustStatus(t, http.StatusOK).body)
 		for _, want := range []string{`"name":"handover","definition":"https://sharedcare.dev/fhir/OperationDefinition/handover"`,

@@ -69,6 +69,7 @@ const hnaResponse = `{"resourceType":"QuestionnaireResponse",
 // drafts and posts a plan from it, a Task goes overdue, a forbidden
 // transition is refused, and the summary shows it all.
 func TestSharedCareJourney(t *testing.T) {
+	t.Parallel()
 	forEachServer(t, func(t *testing.T, s *server) {
 		if err := s.wf.LoadContent(context.Background(), api.FS); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,7 @@ const observation = `{"resourceType":"Observation","id":"o1","status":"final",
 	"component":[{"code":{"coding":[{"code":"a"}]},"valueString":"x"},{"code":{"coding":[{"code":"b"}]},"valueInteger":2}]}`
 
 func TestFHIRPathOps(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		patch    []byte
@@ -128,6 +129,7 @@ func replaceIn(s, old, new string) string {
 // TestFHIRPathPrimitiveExtensions: in JSON a primitive's id and extensions
 // live in a "_name" companion, which must follow the primitive around.
 func TestFHIRPathPrimitiveExtensions(t *testing.T) {
+	t.Parallel()
 	const in = `{"resourceType":"Patient","birthDate":"1974-12-25","_birthDate":{"extension":[{"url":"u1","valueString":"a"}]},
 		"name":[{"given":["A","B","C"],"_given":[null,{"id":"b"},null]}]}`
 	tests := []struct {
@@ -184,6 +186,7 @@ func TestFHIRPathPrimitiveExtensions(t *testing.T) {
 // TestFHIRPathLeavesInputAlone: the caller's tree is untouched whether the
 // patch succeeds or fails half way.
 func TestFHIRPathLeavesInputAlone(t *testing.T) {
+	t.Parallel()
 	for _, patch := range [][]byte{
 		params(op("delete", "Patient.name[0]"), op("replace", "Patient.gender", value(`"valueCode":"other"`))),
 		params(op("delete", "Patient.name[0]"), op("replace", "Patient.nothing", value(`"valueCode":"other"`))),

@@ -72,6 +72,7 @@ func idents(ns ...int) string {
 // specification (FHIR/fhir-test-cases, r5/patch/fhir-path-tests.xml), in
 // JSON.
 func TestFHIRPathSpec(t *testing.T) {
+	t.Parallel()
 	contact := `{"resourceType":"Patient","contact":[{"name":{"text":"a name"},"gender":"male"}]}`
 	identValue := `{"name":"value","valueIdentifier":{"system":"http://example.org","value":"value 3"}}`
 	tests := []struct {
@@ -181,6 +182,7 @@ const fullPatient = `{"resourceType":"Patient","id":"example",
 	"managingOrganization":{"reference":"Organization/1"}}`
 
 func TestFHIRPathErrors(t *testing.T) {
+	t.Parallel()
 	const in = `{"resourceType":"Patient","id":"p","gender":"male","birthDate":"2000","deceasedBoolean":false,
 		"name":[{"family":"A","given":["a"]},{"family":"B"}],"contact":[{"gender":"male"}]}`
 	const p0, p1 = "Parameters.parameter[0]", "Parameters.parameter[1]"

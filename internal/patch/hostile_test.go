@@ -38,6 +38,7 @@ func nested(open, close string, n int) string {
 // TestJSONHostile: whatever the patch, JSON returns a result or a 400/422,
 // never panics, and stays quick.
 func TestJSONHostile(t *testing.T) {
+	t.Parallel()
 	deepDoc := `{"resourceType":"Basic","id":"b","a":` + nested(`{"a":`, `}`, 5000) + `}`
 	tests := []struct {
 		name, doc, patch string
@@ -98,6 +99,7 @@ func TestJSONHostile(t *testing.T) {
 
 // TestFHIRPathHostile: likewise for FHIRPath Patch.
 func TestFHIRPathHostile(t *testing.T) {
+	t.Parallel()
 	deepParts := strings.Repeat(`{"name":"value","part":[`, 3000) + `{"name":"value","valueString":"x"}` + strings.Repeat(`]}`, 3000)
 	tests := []struct {
 		name  string

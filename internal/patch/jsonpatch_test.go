@@ -11,6 +11,7 @@ import (
 
 // TestJSONRFC6902 runs the examples of RFC 6902 Appendix A.
 func TestJSONRFC6902(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc, patch string
 		want             string // "" when the patch must fail
@@ -72,6 +73,7 @@ func TestJSONRFC6902(t *testing.T) {
 
 // TestPointer evaluates the RFC 6901 section 5 examples.
 func TestPointer(t *testing.T) {
+	t.Parallel()
 	doc := tree(t, `{"foo":["bar","baz"],"":0,"a/b":1,"c%d":2,"e^f":3,"g|h":4,"i\\j":5,"k\"l":6," ":7,"m~n":8}`)
 	tests := []struct {
 		ptr  string
@@ -119,6 +121,7 @@ const patient = `{"resourceType":"Patient","id":"p1","meta":{"versionId":"3"},
 // TestJSONFHIR covers what FHIR adds to plain JSON Patch: clean-up of emptied
 // lists and objects, and the server-owned id and resourceType.
 func TestJSONFHIR(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, patch, want string
 	}{
@@ -170,6 +173,7 @@ func TestJSONFHIR(t *testing.T) {
 }
 
 func TestJSONErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, patch string
 		want        issue
@@ -224,6 +228,7 @@ func TestJSONErrors(t *testing.T) {
 }
 
 func TestJSONMoveAndRootEdits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, patch, want string
 	}{
@@ -248,6 +253,7 @@ func TestJSONMoveAndRootEdits(t *testing.T) {
 }
 
 func TestJSONBadResource(t *testing.T) {
+	t.Parallel()
 	for _, res := range []string{``, `[]`, `"Patient"`, `null`, `{"a":1} x`} {
 		t.Run(res, func(t *testing.T) {
 			_, err := JSON([]byte(res), []byte(`[]`))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParsePath(t *testing.T) {
+	t.Parallel()
 	member := func(n string) step { return step{kind: stepMember, name: n} }
 	tests := []struct {
 		path string
@@ -46,6 +47,7 @@ func TestParsePath(t *testing.T) {
 }
 
 func TestParsePathErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ path, want string }{
 		{"", "unexpected end"},
 		{".name", `unexpected "."`},
@@ -100,6 +102,7 @@ func TestParsePathErrors(t *testing.T) {
 
 // TestEvalSteps checks which locations a path selects.
 func TestEvalSteps(t *testing.T) {
+	t.Parallel()
 	res := tree(t, `{"resourceType":"Patient","name":[{"use":"official","given":["A","B"]},{"use":"usual","given":["C"],"_given":[{"id":"c"}]}],
 		"_gender":{"id":"g"},"multipleBirthBoolean":true,"birthDate":"2000"}`)
 	type loc struct {

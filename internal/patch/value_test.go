@@ -7,6 +7,7 @@ import (
 )
 
 func TestNumEqual(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want bool
@@ -40,6 +41,7 @@ func TestNumEqual(t *testing.T) {
 }
 
 func TestJSONEqual(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, a, b string
 		want       bool
@@ -64,6 +66,7 @@ func TestJSONEqual(t *testing.T) {
 }
 
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLoadContract(t *testing.T) {
+	t.Parallel()
 	r, err := Load(api.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func TestLoadContract(t *testing.T) {
 }
 
 func TestLoadRejectsBadContracts(t *testing.T) {
+	t.Parallel()
 	elements := `{"types":{"Patient":{"elements":["id"]}}}`
 	tests := []struct{ name, resources, elements, want, params string }{
 		{"duplicate type", `{"defaultInteractions":["read"],"resources":[{"type":"Patient"},{"type":"Patient"}]}`, elements, "twice", ""},
@@ -83,6 +85,7 @@ func TestLoadRejectsBadContracts(t *testing.T) {
 }
 
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	r, err := Load(api.FS)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package rest
 import "testing"
 
 func TestValidNHSNumber(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want bool

@@ -18,6 +18,7 @@ import (
 // resources in opposite orders, in step, deadlock on PostgreSQL; the one the
 // database aborts is retried whole, so every transaction lands.
 func TestDeadlockedTransactionsAreRetried(t *testing.T) {
+	t.Parallel()
 	reg, err := registry.Load(api.FS)
 	if err != nil {
 		t.Fatal(err)

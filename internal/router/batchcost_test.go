@@ -9,6 +9,7 @@ import (
 )
 
 func TestReadRows(t *testing.T) {
+	t.Parallel()
 	for url, want := range map[string]int{
 		"Patient":                      defaultCount,
 		"Patient?name=x":               defaultCount,
@@ -35,6 +36,7 @@ func TestReadRows(t *testing.T) {
 // TestReadBudget: reads count, writes do not, and the budget fails with 413
 // naming the limit once the reads passed it.
 func TestReadBudget(t *testing.T) {
+	t.Parallel()
 	b := &readBudget{}
 	big := &Response{Body: []byte(strings.Repeat("x", MaxBatchReadBytes/2))}
 	b.spend(http.MethodPost, big)

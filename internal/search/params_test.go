@@ -16,6 +16,7 @@ import (
 // TestParamsCompile: every definition the project ships loads, and every
 // expression compiles with the FHIRPath subset.
 func TestParamsCompile(t *testing.T) {
+	t.Parallel()
 	ps, err := LoadParams(api.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestParamsCompile(t *testing.T) {
 // specification's SearchParameter bundle in ../shared/fhir-r4: every
 // parameter of every served type is present with the same type and targets.
 func TestParamsMatchSpec(t *testing.T) {
+	t.Parallel()
 	var bundle struct {
 		Entry []struct {
 			Resource struct {
@@ -85,6 +87,7 @@ func TestParamsMatchSpec(t *testing.T) {
 // TestCompartmentMatchesSpec cross-checks the Patient compartment against
 // the specification's CompartmentDefinition in ../shared/fhir-r4.
 func TestCompartmentMatchesSpec(t *testing.T) {
+	t.Parallel()
 	var def struct {
 		Resource []struct {
 			Code  string

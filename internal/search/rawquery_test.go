@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseQuery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, raw string
 		want      url.Values
@@ -40,6 +41,7 @@ func TestParseQuery(t *testing.T) {
 // TestParseQueryRefuses: a parameter that cannot be read fails the whole
 // query, naming the parameter, where url.ParseQuery would drop it.
 func TestParseQueryRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw, want string // want: in the diagnostics
 	}{

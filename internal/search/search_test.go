@@ -28,6 +28,7 @@ const observation = `{"resourceType":"Observation","status":"final",
 	"component":[{"code":{"text":"a"},"valueString":"x"}]}`
 
 func TestEval(t *testing.T) {
+	t.Parallel()
 	obs := tree(t, observation)
 	pat := tree(t, `{"resourceType":"Patient","telecom":[{"system":"phone","value":"01234"},{"system":"email","value":"a@b.org"}],
 		"deceasedBoolean":false,"generalPractitioner":[{"reference":"Organization/gp"}]}`)
@@ -78,6 +79,7 @@ func micros(s string) int64 {
 }
 
 func TestParseDateRange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want DateRange
@@ -100,6 +102,7 @@ func TestParseDateRange(t *testing.T) {
 }
 
 func TestExtract(t *testing.T) {
+	t.Parallel()
 	obs := tree(t, observation)
 	eval := func(expr string) []Node {
 		p, err := Compile(expr)
@@ -141,6 +144,7 @@ func TestExtract(t *testing.T) {
 }
 
 func TestNumberPrecision(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][2]float64{"100": {99.5, 100.5}, "1.50": {1.495, 1.505}, "1e2": {50, 150}, "0.001": {0.0005, 0.0015}} {
 		n, ok := numberRange(json.Number(in))
 		if !ok || n.Low-want[0] > 1e-12 || want[0]-n.Low > 1e-12 || n.High-want[1] > 1e-12 || want[1]-n.High > 1e-12 {

@@ -10,6 +10,7 @@ import (
 // generated NHS numbers must pass the check the server applies to every
 // write, and stay distinct.
 func TestNHSNumbersPassTheServersCheck(t *testing.T) {
+	t.Parallel()
 	seen := map[string]int{}
 	for n := 0; n < 200000; n++ {
 		nhs := NHSNumber(n)

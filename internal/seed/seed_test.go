@@ -22,6 +22,7 @@ import (
 // TestGeneratedResourcesAreValid: the loader skips validation, so every
 // kind of generated resource must pass it.
 func TestGeneratedResourcesAreValid(t *testing.T) {
+	t.Parallel()
 	g := NewGenerator(1)
 	rs := g.Cast()
 	for n := 0; n < 20; n++ {
@@ -39,6 +40,7 @@ func TestGeneratedResourcesAreValid(t *testing.T) {
 }
 
 func TestDeterministic(t *testing.T) {
+	t.Parallel()
 	a, _ := json.Marshal(NewGenerator(7).Patient(3))
 	b, _ := json.Marshal(NewGenerator(7).Patient(3))
 	if string(a) != string(b) {
@@ -47,6 +49,7 @@ func TestDeterministic(t *testing.T) {
 }
 
 func TestNHSNumbersUnique(t *testing.T) {
+	t.Parallel()
 	seen := map[string]int{}
 	for n := 0; n < 100000; n++ {
 		nhs := NHSNumber(n)
@@ -58,6 +61,7 @@ func TestNHSNumbersUnique(t *testing.T) {
 }
 
 func TestNHSNumber(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		base int
 		want string
@@ -71,6 +75,10 @@ func TestNHSNumber(t *testing.T) {
 // TestPopulation loads a small population and finds it with the searches
 // the scale benchmark uses.
 func TestPopulation(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("seeds and checks a whole population")
+	}
 	ps, err := search.LoadParams(api.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +118,7 @@ func TestPopulation(t *testing.T) {
 // every generated patient's resources pass the server's whole write path
 // (validation, reference checks, workflow hooks) without warnings.
 func TestGeneratedResponsesPassTheServer(t *testing.T) {
+	t.Parallel()
 	var hna map[string]any
 	b, err := fs.ReadFile(api.FS, "questionnaire-hna.json")
 	if err != nil {

@@ -55,6 +55,7 @@ func task(id, status, owner, due string) string {
 // TestOverdue checks both kinds of risk, the owner filter, what is left out
 // and the order (newest risk first), with the clock moved on.
 func TestOverdue(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		w, svc := newWorkflow(t, st)
 		put(t, svc, `{"resourceType":"Organization","id":"gp"}`)
@@ -115,6 +116,7 @@ func TestOverdue(t *testing.T) {
 }
 
 func TestThreadOrder(t *testing.T) {
+	t.Parallel()
 	msg := func(id, sent, replyTo string) *fhir.Resource {
 		body := `{"resourceType":"Communication","id":"` + id + `","status":"completed","sent":"` + sent + `"`
 		if replyTo != "" {
@@ -141,6 +143,7 @@ func TestThreadOrder(t *testing.T) {
 }
 
 func TestSummaryGroupsTasksByOwner(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		w, svc := newWorkflow(t, st)
 		put(t, svc, `{"resourceType":"Patient","id":"p"}`)

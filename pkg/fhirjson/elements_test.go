@@ -3,6 +3,7 @@ package fhirjson
 import "testing"
 
 func TestElementInfo(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		path                    string
 		repeated, choice, known bool

@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -64,6 +65,7 @@ func TestParseRejects(t *testing.T) {
 }
 
 func TestParseSetMarshal(t *testing.T) {
+	t.Parallel()
 	in := `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50},
 		"meta":{"versionId":"9","tag":[{"code":"t"}]},"_status":{"extension":[{"url":"http://e","valueBoolean":true}]}}`
 	r, err := Parse([]byte(in))
@@ -87,6 +89,7 @@ func TestParseSetMarshal(t *testing.T) {
 }
 
 func TestParseAccepts(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		`{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p style=\"color:red\">Ann&nbsp;<b>Jones</b></p><table><tr><td>1</td></tr></table><img src=\"#photo\"/></div>"}}`,
 		`{"resourceType":"Patient","name":[{"given":["Ann"],"_given":[{"extension":[{"url":"http://x","valueString":"y"}]}]}]}`,
@@ -100,6 +103,7 @@ func TestParseAccepts(t *testing.T) {
 }
 
 func TestValidID(t *testing.T) {
+	t.Parallel()
 	for id, want := range map[string]bool{"a": true, "A-1.b": true, strings.Repeat("x", 64): true,
 		"": false, "a b": false, "a/b": false, strings.Repeat("x", 65): false, "é": false} {
 		if got := ValidID(id); got != want {
@@ -111,6 +115,7 @@ func TestValidID(t *testing.T) {
 // TestParametersWithResources checks resources held in Parameters are
 // validated in place: google/fhir/go cannot decode them itself.
 func TestParametersWithResources(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, body string
 		wantPaths  []string

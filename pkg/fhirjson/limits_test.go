@@ -12,6 +12,7 @@ func list(elem string, n int) string {
 }
 
 func TestCheckLimits(t *testing.T) {
+	t.Parallel()
 	l := Limits{MaxDepth: 8, MaxArray: 5, MaxEntries: 10, MaxNodes: 50, MaxString: 20}
 	tests := []struct {
 		name  string
@@ -61,6 +62,7 @@ func TestCheckLimits(t *testing.T) {
 // TestParseLimits: Parse refuses a resource over DefaultLimits before
 // decoding it, and takes one at them.
 func TestParseLimits(t *testing.T) {
+	t.Parallel()
 	at := `{"resourceType":"Patient","name":[{"given":` + list(`"a"`, DefaultLimits.MaxArray) + `}]}`
 	if _, err := Parse([]byte(at)); err != nil {
 		t.Errorf("Parse(%d given names) = %v, want nil", DefaultLimits.MaxArray, err)
@@ -77,6 +79,7 @@ func TestParseLimits(t *testing.T) {
 }
 
 func TestLintEmptyObjectsAndContainedIDs(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, path string }{
 		{"empty element", `{"resourceType":"Patient","maritalStatus":{}}`, "Patient.maritalStatus"},
 		{"empty in array", `{"resourceType":"Patient","name":[{"family":"x"},{}]}`, "Patient.name[1]"},

@@ -19,6 +19,8 @@ import (
 // statement_timeout is the time left to its deadline, so the server itself
 // stops a statement nobody will wait for; and such a statement ends with
 // Unavailable at the deadline.
+//
+// Not parallel: it times a statement against its deadline, which other tests' load would stretch.
 func TestStatementTimeoutFollowsDeadline(t *testing.T) {
 	st := testdb.Open(t, "postgres")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
@@ -59,6 +61,7 @@ func TestStatementTimeoutFollowsDeadline(t *testing.T) {
 // at most half the pool; with every search slot taken a search waits and
 // gives up with Unavailable at its deadline, while reads and writes go on.
 func TestSearchesLeaveConnectionsForOthers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
 		ctx := context.Background()
 		// Pool of 8 on SQLite, 32 on PostgreSQL: half for searches.

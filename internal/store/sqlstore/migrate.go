@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -50,6 +52,22 @@ func loadMigrations(dialect string) ([]migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// MigrationsDigest identifies the migrations of a dialect ("postgres" or
+// "sqlite") this binary carries: it changes whenever one is added or edited,
+// so a migrated database kept by that name (the tests' PostgreSQL template)
+// is never reused for another schema.
+func MigrationsDigest(dialect string) (string, error) {
+	ms, err := loadMigrations(dialect)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s %d\n%s\n", m.version, m.name, len(m.sql), m.sql)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Migrate brings the schema up to date. It is safe to run from several

@@ -17,36 +17,47 @@ import (
 	"github.com/sharedcare/sharedcare/internal/store"
 )
 
-// Run runs the suite; newStore returns a fresh, empty, migrated store.
+// Run runs the suite; newStore returns a fresh, empty, migrated store. Each
+// case has a store of its own and runs in parallel with the others, except
+// those timed against a deadline, which run first, alone.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
+		name   string
+		fn     func(t *testing.T, s store.Store)
+		serial bool // timed: other cases' load would stretch it
 	}{
-		{"CreateReadExactBytes", testCreateRead},
-		{"VersionsAndVRead", testVersions},
-		{"WriteConflicts", testWriteConflicts},
-		{"DeleteThenRecreate", testDelete},
-		{"NotFound", testNotFound},
-		{"Missing", testMissing},
-		{"History", testHistory},
-		{"HistoryPagingWhileWriting", testHistoryPagingWhileWriting},
-		{"TxRollsBack", testTxRollback},
-		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates},
-		{"ConcurrentCreates", testConcurrentCreates},
-		{"LockSerialisesCheckThenCreate", testLock},
-		{"LockKeepsOutWritesOfTheType", testLockKeepsOutWrites},
-		{"DeadlockIsAConflict", testDeadlockIsConflict},
-		{"TxEndsWithItsDeadline", testTxEndsWithDeadline},
-		{"LockWaitEndsWithDeadline", testLockWaitEndsWithDeadline},
-		{"Search", testSearch},
-		{"SearchPageBytes", testSearchPageBytes},
-		{"LargeIndexes", testLargeIndexes},
-		{"Referrers", testReferrers},
-		{"RequestRecords", testRequestRecords},
+		{"CreateReadExactBytes", testCreateRead, false},
+		{"VersionsAndVRead", testVersions, false},
+		{"WriteConflicts", testWriteConflicts, false},
+		{"DeleteThenRecreate", testDelete, false},
+		{"NotFound", testNotFound, false},
+		{"Missing", testMissing, false},
+		{"History", testHistory, false},
+		{"HistoryPagingWhileWriting", testHistoryPagingWhileWriting, false},
+		{"TxRollsBack", testTxRollback, false},
+		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdates, false},
+		{"ConcurrentCreates", testConcurrentCreates, false},
+		{"LockSerialisesCheckThenCreate", testLock, false},
+		{"LockKeepsOutWritesOfTheType", testLockKeepsOutWrites, false},
+		{"DeadlockIsAConflict", testDeadlockIsConflict, false},
+		{"TxEndsWithItsDeadline", testTxEndsWithDeadline, false},
+		{"LockWaitEndsWithDeadline", testLockWaitEndsWithDeadline, false},
+		{"Search", testSearch, false},
+		{"SearchPageBytes", testSearchPageBytes, false},
+		{"LargeIndexes", testLargeIndexes, false},
+		{"Referrers", testReferrers, false},
+		{"RequestRecords", testRequestRecords, false},
+		{"Current", testCurrent, false},
+		{"Reindex", testReindex, false},
+		{"ReferencedAndReferencing", testIncludes, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.serial {
+				t.Parallel()
+			}
+			tt.fn(t, newStore(t))
+		})
 	}
 }
 

@@ -25,6 +25,7 @@ var apiFiles = []struct{ name, resourceType, url string }{
 }
 
 func TestAPIFilesAreValidR4(t *testing.T) {
+	t.Parallel()
 	for _, f := range apiFiles {
 		t.Run(f.name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(apiDir, f.name))
@@ -57,6 +58,7 @@ func TestAPIFilesAreValidR4(t *testing.T) {
 // TestSectionCodeSystem ties Sections to the CodeSystem the contract
 // publishes: a code added to one and not the other fails here.
 func TestSectionCodeSystem(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join(apiDir, "codesystem-treatment-summary-section.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,7 @@ func section(b map[string]any, j int) map[string]any {
 }
 
 func TestFixtureIsValidR4(t *testing.T) {
+	t.Parallel()
 	b := fixture(t)
 	for i, e := range b["entry"].([]any) {
 		body, err := json.Marshal(e.(map[string]any)["resource"])
@@ -81,6 +82,7 @@ func TestFixtureIsValidR4(t *testing.T) {
 }
 
 func TestFixturePasses(t *testing.T) {
+	t.Parallel()
 	r := &resolver{}
 	issues, err := Check(context.Background(), fixture(t), r)
 	if err != nil {
@@ -95,6 +97,7 @@ func TestFixturePasses(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	want := Summary{
 		Patient:        "urn:uuid:6a0e2f4c-1d3b-4c8e-9f21-000000000006",
 		CarePlan:       eCarePlan,
@@ -129,6 +132,7 @@ func (failingResolver) Resolve(context.Context, string) (map[string]any, bool, e
 }
 
 func TestCheckResolverFails(t *testing.T) {
+	t.Parallel()
 	b := fixture(t)
 	res(b, eTask2)["owner"] = map[string]any{"reference": "Organization/elsewhere"}
 	if _, err := Check(context.Background(), b, failingResolver{}); !errors.Is(err, errDown) {
@@ -137,6 +141,7 @@ func TestCheckResolverFails(t *testing.T) {
 }
 
 func TestCheckNotABundle(t *testing.T) {
+	t.Parallel()
 	issues, err := Check(context.Background(), res(fixture(t), ePatient), nil)
 	if err != nil {
 		t.Fatal(err)

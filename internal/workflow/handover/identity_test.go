@@ -5,6 +5,7 @@ import (
 )
 
 func TestKey(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		bundle map[string]any
@@ -25,6 +26,7 @@ func TestKey(t *testing.T) {
 // TestFingerprint: formatting and member order do not change it; content,
 // including a number's spelling, does.
 func TestFingerprint(t *testing.T) {
+	t.Parallel()
 	fp := func(s string) string {
 		t.Helper()
 		h, err := Fingerprint([]byte(s))

@@ -44,6 +44,7 @@ func patientWithGP(gp string) map[string]any {
 }
 
 func TestCheckRules(t *testing.T) {
+	t.Parallel()
 	const (
 		plan = "Bundle.entry[10].resource."
 		doc  = "Bundle.entry[15].resource."

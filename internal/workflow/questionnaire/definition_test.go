@@ -10,6 +10,7 @@ import (
 // TestCheckDefinition: each invariant once broken (the issue at the item)
 // and once kept (no issue), on a one-item Questionnaire.
 func TestCheckDefinition(t *testing.T) {
+	t.Parallel()
 	q1 := `{"linkId":"q1","type":"boolean"}`
 	tests := []struct {
 		name  string
@@ -71,6 +72,7 @@ func TestCheckDefinition(t *testing.T) {
 
 // TestHNADefinitionKeepsTheInvariants: the shipped HNA passes.
 func TestHNADefinitionKeepsTheInvariants(t *testing.T) {
+	t.Parallel()
 	if issues := CheckDefinition(load(t, hnaFile)); len(issues) > 0 {
 		t.Errorf("the HNA breaks Questionnaire invariants: %+v", issues)
 	}

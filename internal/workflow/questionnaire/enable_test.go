@@ -11,6 +11,7 @@ import (
 // TestEnableWhenOperators answers a dependent item after some controlling
 // answers: an enabled item may be answered, a disabled one may not.
 func TestEnableWhenOperators(t *testing.T) {
+	t.Parallel()
 	one := func(link, answer string) string { return `{"linkId":"` + link + `","answer":[` + answer + `]}` }
 	tests := []struct {
 		name      string
@@ -83,6 +84,7 @@ func TestEnableWhenOperators(t *testing.T) {
 // TestEnableWhenContext covers where enableWhen looks for its question and
 // what a disabled item implies for the items around it.
 func TestEnableWhenContext(t *testing.T) {
+	t.Parallel()
 	const reqif = `{"linkId":"reqif","answer":[{"valueString":"x"}]}`
 	runValidate(t, "testdata/enablewhen.json", []validateCase{
 		{name: "question answered after the item it enables",

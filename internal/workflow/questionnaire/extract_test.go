@@ -24,6 +24,7 @@ func concernActivity(code, display, label string, rating string) any {
 }
 
 func TestExtract(t *testing.T) {
+	t.Parallel()
 	base := map[string]any{
 		"resourceType":   "CarePlan",
 		"status":         "draft",
@@ -90,6 +91,7 @@ func assertR4(t *testing.T, plan map[string]any) {
 }
 
 func TestExtractSubject(t *testing.T) {
+	t.Parallel()
 	q := load(t, hnaFile)
 	for _, tt := range []struct {
 		name    string
@@ -130,6 +132,7 @@ func TestExtractSubject(t *testing.T) {
 }
 
 func TestExtractRefuses(t *testing.T) {
+	t.Parallel()
 	q := load(t, hnaFile)
 	for _, tt := range []struct {
 		name   string
@@ -169,6 +172,7 @@ func TestExtractRefuses(t *testing.T) {
 }
 
 func TestConcerns(t *testing.T) {
+	t.Parallel()
 	q := load(t, hnaFile)
 	sample := []Concern{
 		{LinkID: "physical.pain", Domain: "physical", System: ConcernSystem, Code: "pain", Display: "Pain", Text: "Pain", Rating: 8},
@@ -198,6 +202,7 @@ func TestConcerns(t *testing.T) {
 }
 
 func TestDistressScore(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name   string
 		qr     string

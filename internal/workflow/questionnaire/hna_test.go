@@ -13,6 +13,7 @@ import (
 // The HNA and its code system are published as R4 resources, so they must
 // pass the same validation the server applies to anything it stores.
 func TestHNAFilesAreR4(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name, path, typ, id string
 	}{
@@ -40,6 +41,7 @@ func TestHNAFilesAreR4(t *testing.T) {
 // rely on: metadata, the distress score, seven areas of 4-8 concerns, and in
 // each concern a yes/no question and a 0-10 rating shown only after "yes".
 func TestHNAShape(t *testing.T) {
+	t.Parallel()
 	q := load(t, hnaFile)
 	for key, want := range map[string]string{"id": "holistic-needs-assessment", "url": HNAURL, "version": "1.0.0",
 		"status": "active", "publisher": "sharedcare", "name": "HolisticNeedsAssessment"} {
@@ -120,6 +122,7 @@ func TestHNAShape(t *testing.T) {
 // Every code the HNA uses is defined, with the same display, in the code
 // system, and the code system defines nothing the HNA does not ask about.
 func TestHNAMatchesCodeSystem(t *testing.T) {
+	t.Parallel()
 	q, cs := load(t, hnaFile), load(t, codeSystemFile)
 	if str(cs, "url") != ConcernSystem || cs["caseSensitive"] != true || str(cs, "content") != "complete" {
 		t.Errorf("code system url, caseSensitive, content = %v, %v, %v", cs["url"], cs["caseSensitive"], cs["content"])
@@ -159,6 +162,7 @@ func TestHNAMatchesCodeSystem(t *testing.T) {
 }
 
 func TestHNASampleResponseConforms(t *testing.T) {
+	t.Parallel()
 	q, qr := load(t, hnaFile), load(t, "testdata/hna-response-completed.json")
 	if issues := Validate(q, qr); issues != nil {
 		t.Errorf("Validate = %v, want no issues", issues)

@@ -24,6 +24,7 @@ var hostileShapes = []string{
 // TestHostileShapesDoNotPanic runs every pair of shapes, each as the
 // Questionnaire and as the response, through every exported function.
 func TestHostileShapesDoNotPanic(t *testing.T) {
+	t.Parallel()
 	var trees []map[string]any
 	for _, s := range append(hostileShapes, string(readFile(t, hnaFile)), string(readFile(t, "testdata/enablewhen.json"))) {
 		trees = append(trees, decode(t, []byte(s)))

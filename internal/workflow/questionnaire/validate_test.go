@@ -62,6 +62,7 @@ func runValidate(t *testing.T, file string, tests []validateCase) {
 }
 
 func TestTestQuestionnairesAreR4(t *testing.T) {
+	t.Parallel()
 	for _, f := range []string{"types", "nesting", "constraints", "enablewhen"} {
 		if _, err := fhirjson.Parse(readFile(t, "testdata/"+f+".json")); err != nil {
 			t.Errorf("testdata/%s.json: %v", f, err)
@@ -70,6 +71,7 @@ func TestTestQuestionnairesAreR4(t *testing.T) {
 }
 
 func TestValidateAnswerTypes(t *testing.T) {
+	t.Parallel()
 	const at0 = "QuestionnaireResponse.item[0].answer[0]"
 	runValidate(t, "testdata/types.json", []validateCase{
 		{name: "every type answered with its own value type", items: `
@@ -123,6 +125,7 @@ func TestValidateAnswerTypes(t *testing.T) {
 }
 
 func TestValidateStructure(t *testing.T) {
+	t.Parallel()
 	runValidate(t, "testdata/nesting.json", []validateCase{
 		{name: "everything in its place, in any order, texts differing", items: `
 			{"linkId":"one","text":"not the Questionnaire's text","answer":[{"valueString":"a"}]},
@@ -166,6 +169,7 @@ func TestValidateStructure(t *testing.T) {
 }
 
 func TestValidateRequired(t *testing.T) {
+	t.Parallel()
 	const complete = `{"linkId":"req","answer":[{"valueString":"x"}]},{"linkId":"rgrp","item":[{"linkId":"rgrp.req","answer":[{"valueString":"y"}]}]}`
 	runValidate(t, "testdata/constraints.json", []validateCase{
 		{name: "completed with every required item", status: "completed", items: complete},
@@ -199,6 +203,7 @@ func TestValidateRequired(t *testing.T) {
 }
 
 func TestValidateValues(t *testing.T) {
+	t.Parallel()
 	const at0 = "QuestionnaireResponse.item[0].answer[0]"
 	one := func(link, answer string) string { return `{"linkId":"` + link + `","answer":[` + answer + `]}` }
 	runValidate(t, "testdata/constraints.json", []validateCase{
@@ -236,6 +241,7 @@ func TestValidateValues(t *testing.T) {
 }
 
 func TestValidateCanonical(t *testing.T) {
+	t.Parallel()
 	q := load(t, "testdata/constraints.json")
 	for _, tt := range []struct {
 		name, canonical string
@@ -262,6 +268,7 @@ func TestValidateCanonical(t *testing.T) {
 }
 
 func TestCanonical(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name                 string
 		qr                   map[string]any

@@ -9,6 +9,7 @@ import (
 // Numbers are read exactly, but not at any cost: a literal no answer needs
 // is refused before big.Rat works on it.
 func TestNumber(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in     any
 		want   string // the exact value, "" when refused
@@ -31,6 +32,7 @@ func TestNumber(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	n := func(s string) value { return value{"Decimal", json.Number(s)} }
 	for _, tt := range []struct {
 		name   string

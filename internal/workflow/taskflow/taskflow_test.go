@@ -37,6 +37,7 @@ var wantAllowed = map[string]string{
 }
 
 func TestStatuses(t *testing.T) {
+	t.Parallel()
 	if diff := cmp.Diff(wantStatuses, Statuses); diff != "" {
 		t.Errorf("Statuses (-want +got):\n%s", diff)
 	}
@@ -45,6 +46,7 @@ func TestStatuses(t *testing.T) {
 // TestAllowedEveryPair walks every (from, to) pair of the 12 statuses
 // against wantAllowed.
 func TestAllowedEveryPair(t *testing.T) {
+	t.Parallel()
 	if len(wantAllowed) != len(wantStatuses) {
 		t.Fatalf("wantAllowed has %d rows, want %d", len(wantAllowed), len(wantStatuses))
 	}
@@ -79,6 +81,7 @@ func cells(t *testing.T, row string) []byte {
 }
 
 func TestAllowedUnknown(t *testing.T) {
+	t.Parallel()
 	for _, pair := range [][2]string{{"", "requested"}, {"bogus", "bogus"}, {"requested", "bogus"}, {"bogus", "cancelled"}} {
 		if Allowed(pair[0], pair[1]) {
 			t.Errorf("Allowed(%q, %q) = true for an unknown status", pair[0], pair[1])
@@ -87,6 +90,7 @@ func TestAllowedUnknown(t *testing.T) {
 }
 
 func TestTerminal(t *testing.T) {
+	t.Parallel()
 	want := map[string]bool{"completed": true, "failed": true, "rejected": true, "cancelled": true}
 	for _, s := range append(wantStatuses, "bogus") {
 		if got := Terminal(s); got != want[s] {
@@ -96,6 +100,7 @@ func TestTerminal(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	const (
 		owner  = `,"owner":{"reference":"Organization/gp-practice-a"}`
 		reason = `,"statusReason":{"text":"Patient registered with another practice"}`
@@ -165,6 +170,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestProvenance(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 2, 14, 5, 6, 0, time.FixedZone("BST", 3600))
 	tests := []struct {
 		name                   string
