@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -258,4 +259,15 @@ func (s *server) race(n int, method, path, body string, headers ...string) map[i
 		count[st]++
 	}
 	return count
+}
+
+// treatmentSummary is the README's treatment-summary transaction
+// (testdata/treatment-summary-transaction.json).
+func treatmentSummary(tb testing.TB) []byte {
+	tb.Helper()
+	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return body
 }

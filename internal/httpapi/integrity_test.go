@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -49,10 +48,7 @@ func diagnostics(issues []ooIssue) []string {
 // and the Tasks stay workable.
 func TestDeleteReferencedPatientRefused(t *testing.T) {
 	t.Parallel()
-	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := treatmentSummary(t)
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.create(hospital)
 		tr := s.do("POST", "", string(body)).mustStatus(t, http.StatusOK).transaction(t)

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,10 +15,7 @@ import (
 // conditional create by NHS number) and practice, with fresh placeholders.
 func treatmentSummaries(tb testing.TB, n, round int) string {
 	tb.Helper()
-	raw, err := os.ReadFile("testdata/treatment-summary-transaction.json")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	raw := treatmentSummary(tb)
 	var fixture struct{ Entry []json.RawMessage }
 	if err := json.Unmarshal(raw, &fixture); err != nil {
 		tb.Fatal(err)

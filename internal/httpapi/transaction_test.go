@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -49,10 +48,7 @@ func txBundle(entries ...string) string {
 
 func TestTransactionTreatmentSummary(t *testing.T) {
 	t.Parallel()
-	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := treatmentSummary(t)
 	forEachServer(t, func(t *testing.T, s *server) {
 		hospitalID := s.create(hospital)
 		tr := s.do("POST", "", string(body)).mustStatus(t, http.StatusOK).transaction(t)
@@ -123,10 +119,7 @@ func ref(v any) string {
 
 func TestTransactionRollsBack(t *testing.T) {
 	t.Parallel()
-	body, err := os.ReadFile("testdata/treatment-summary-transaction.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := treatmentSummary(t)
 	forEachServer(t, func(t *testing.T, s *server) {
 		s.create(hospital)
 		before := s.rowCounts()
