@@ -74,6 +74,7 @@ func (a *API) serve(c *gin.Context, query url.Values) (*router.Response, error) 
 		}
 		return nil, err
 	}
+	c.Set(matchedKey, matched{m, req})
 	if method := req.Method; method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		allowed := []string{fhirJSON, plainJSON, "application/json+fhir"}
 		switch {

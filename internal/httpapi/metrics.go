@@ -2,12 +2,15 @@ package httpapi
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sharedcare/sharedcare/internal/router"
 )
 
 // metrics counts and times every request for /metrics (Prometheus text
@@ -48,7 +51,42 @@ func newMetrics(known func(typ string) bool, extra []prometheus.Collector) *metr
 func (m *metrics) observe(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	interaction, typ := interactionOf(c.Request.Method, c.Request.URL.Path, m.known)
+	interaction, typ := m.labels(c)
 	m.requests.WithLabelValues(interaction, typ, strconv.Itoa(c.Writer.Status())).Inc()
 	m.duration.WithLabelValues(interaction, typ).Observe(time.Since(start).Seconds())
+}
+
+// matchedKey holds, in the gin context, the route a FHIR request matched.
+const matchedKey = "sharedcare.matched"
+
+// matched is a request and the route table's match for it.
+type matched struct {
+	route *router.Matched
+	req   *router.Request
+}
+
+// labels names the request's interaction as the route table matched it
+// (the request's own kind once a handler ran: a Bundle POSTed to the base
+// turns out a batch or a transaction) and its resource type. Types the
+// registry does not know are "other"; FHIR paths that matched no route are
+// "unknown" and other paths "none", so no client can grow the labels'
+// values beyond what the server defines.
+func (m *metrics) labels(c *gin.Context) (interaction, typ string) {
+	v, ok := c.Get(matchedKey)
+	if !ok {
+		if p := c.Request.URL.Path; p == FHIRBase || strings.HasPrefix(p, FHIRBase+"/") {
+			return "unknown", ""
+		}
+		return "none", ""
+	}
+	mt := v.(matched)
+	kind := mt.req.Kind()
+	if kind == "" {
+		kind = mt.route.Kind()
+	}
+	typ = mt.req.Type
+	if typ != "" && !m.known(typ) {
+		typ = "other"
+	}
+	return string(kind), typ
 }

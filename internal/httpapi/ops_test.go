@@ -101,6 +101,11 @@ func TestMetrics(t *testing.T) {
 		s.do("GET", "/Patient?gender=female", "").mustStatus(t, http.StatusOK)
 		s.do("GET", "/Nonsense/x1", "").mustStatus(t, http.StatusNotFound)
 		s.do("GET", "/Patient/"+id+"/_history/1", "").mustStatus(t, http.StatusOK)
+		s.do("POST", "", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient/`+id+`"}}]}`).
+			mustStatus(t, http.StatusOK)
+		s.do("POST", "", `{"resourceType":"Bundle","type":"batch","entry":[]}`).mustStatus(t, http.StatusOK)
+		s.do("GET", "/Task/$overdue", "").mustStatus(t, http.StatusOK)
+		s.do("GET", "/Patient/"+id+"/Nowhere/x/y", "").mustStatus(t, http.StatusNotFound)
 
 		r := s.do("GET", "//metrics", "").mustStatus(t, http.StatusOK)
 		parser := expfmt.NewTextParser(model.UTF8Validation)
@@ -122,6 +127,10 @@ func TestMetrics(t *testing.T) {
 			"search-type Patient 200": 1,
 			"read other 404":          1,
 			"vread Patient 200":       1,
+			"transaction  200":        1,
+			"batch  200":              1,
+			"operation Task 200":      1,
+			"unknown  404":            1,
 		} {
 			if counts[want] != n {
 				t.Errorf("requests{%s} = %v, want %v (all: %v)", want, counts[want], n, counts)
