@@ -4,7 +4,11 @@
 // and a Service shared by all requests stays free of per-caller state.
 package auth
 
-import "context"
+import (
+	"context"
+
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
+)
 
 // Kind is what sort of caller a Principal is.
 type Kind int
@@ -14,6 +18,7 @@ type Kind int
 const (
 	Anonymous Kind = iota // an HTTP client not (yet) authenticated
 	System                // the server itself: start-up content, internal writes
+	Client                // an authenticated client (SMART Backend Services or an external issuer's token)
 )
 
 // String names the kind for logs and audit records.
@@ -21,17 +26,25 @@ func (k Kind) String() string {
 	switch k {
 	case System:
 		return "system"
+	case Client:
+		return "client"
 	default:
 		return "anonymous"
 	}
 }
 
-// Principal is the caller of an interaction. ClientID and Organization are
-// empty today; authentication (SMART on FHIR) fills them.
+// Principal is the caller of an interaction, as its access token says.
 type Principal struct {
 	Kind         Kind
 	ClientID     string // the OAuth client the request came from
 	Organization string // Organization/{id} the caller acts for
+	User         string // the token's fhirUser (Practitioner/{id}...), when it names one
+	Issuer       string // who issued the token: empty for this server's own
+	// Scopes are what the token grants; the system principal needs none.
+	Scopes scope.Set
+	// Unrestricted is true only when authentication is switched off
+	// (SHAREDCARE_AUTH=off): every scope check passes.
+	Unrestricted bool
 }
 
 // SystemPrincipal is the server acting on its own behalf.
@@ -39,6 +52,12 @@ var SystemPrincipal = Principal{Kind: System}
 
 // IsSystem reports whether p is the server itself.
 func (p Principal) IsSystem() bool { return p.Kind == System }
+
+// Allows reports whether p may exercise perm on resources of typ with no
+// restriction: the server itself and an unrestricted caller always may.
+func (p Principal) Allows(typ string, perm scope.Permission) bool {
+	return p.Kind == System || p.Unrestricted || p.Scopes.Allows(typ, perm)
+}
 
 type principalKey struct{}
 

@@ -14,7 +14,7 @@ func TestPrincipalFrom(t *testing.T) {
 		t.Errorf("PrincipalFrom(AsSystem) = %+v, want system", got)
 	}
 	p := Principal{ClientID: "gp-app", Organization: "Organization/gp"}
-	if got := PrincipalFrom(WithPrincipal(AsSystem(ctx), p)); got != p {
+	if got := PrincipalFrom(WithPrincipal(AsSystem(ctx), p)); got.ClientID != p.ClientID || got.Organization != p.Organization {
 		t.Errorf("PrincipalFrom = %+v, want %+v (the innermost wins)", got, p)
 	}
 	if Anonymous.String() != "anonymous" || System.String() != "system" {
