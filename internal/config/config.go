@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sharedcare/sharedcare/internal/auth/issuers"
 )
 
 // Config is the server's configuration.
@@ -51,6 +53,9 @@ type Config struct {
 	// call the API cross-origin; none sends no CORS headers:
 	// SHAREDCARE_CORS_ORIGINS.
 	CORSOrigins []string
+	// AuthIssuers are the external OpenID Connect issuers whose access
+	// tokens are trusted: SHAREDCARE_AUTH_ISSUERS.
+	AuthIssuers []issuers.Issuer
 }
 
 // Variable describes one setting, for --help and the README.
@@ -74,6 +79,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
 	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
 	{"SHAREDCARE_REQUIRE_QUESTIONNAIRE", "require-questionnaire", "false", "true refuses (422) a QuestionnaireResponse whose Questionnaire is not on this server; false stores it unchecked, with a warning"},
+	{"SHAREDCARE_AUTH_ISSUERS", "auth-issuers", "", `external OpenID Connect issuers whose access tokens are trusted, a JSON array: [{"issuer":"https://login.example.org/realms/nhs","audience":"https://fhir.example.org/fhir","organization_claim":"org","user_claim":"fhirUser"}] (organization_claim names the claim holding Organization/{id} or a bare id; user_claim defaults to fhirUser) (default: none)`},
 	{"SHAREDCARE_CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins (scheme://host[:port]) allowed to call the API cross-origin, preflight included (default: none, no CORS headers)"},
 }
 
@@ -169,6 +175,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
+	if c.AuthIssuers, err = issuers.ParseConfig(*values["SHAREDCARE_AUTH_ISSUERS"]); err != nil {
+		errs = append(errs, fmt.Errorf("SHAREDCARE_AUTH_ISSUERS: %w", err))
+	}
 	errs = append(errs, c.validate()...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -253,5 +262,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Any("allowed_modifier_extensions", c.AllowedModifierExtensions),
 		slog.Bool("require_questionnaire", c.RequireQuestionnaire),
+		slog.Any("auth_issuers", c.AuthIssuers),
 	)
 }

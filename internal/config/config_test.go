@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sharedcare/sharedcare/internal/auth/issuers"
 )
 
 var localOnly = []string{"localhost", "127.0.0.1", "::1"}
@@ -138,5 +140,21 @@ func TestRequireQuestionnaire(t *testing.T) {
 				t.Errorf("RequireQuestionnaire = %v, want %v", got.RequireQuestionnaire, tt.want)
 			}
 		})
+	}
+}
+
+func TestAuthIssuers(t *testing.T) {
+	t.Parallel()
+	got, err := Load(nil, env(map[string]string{"SHAREDCARE_AUTH_ISSUERS": `[{"issuer":"https://login.example.org/realms/nhs","audience":"https://fhir.example.org/fhir","organization_claim":"org"}]`}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []issuers.Issuer{{URL: "https://login.example.org/realms/nhs", Audience: "https://fhir.example.org/fhir", OrganizationClaim: "org", UserClaim: "fhirUser"}}
+	if diff := cmp.Diff(want, got.AuthIssuers); diff != "" {
+		t.Errorf("AuthIssuers mismatch (-want +got):\n%s", diff)
+	}
+	if _, err := Load(nil, env(map[string]string{"SHAREDCARE_AUTH_ISSUERS": `[{"issuer":"https://login.example.org"}]`})); err == nil ||
+		!strings.Contains(err.Error(), "SHAREDCARE_AUTH_ISSUERS: [0].audience: required") {
+		t.Errorf("Load error = %v, want one naming SHAREDCARE_AUTH_ISSUERS[0].audience", err)
 	}
 }

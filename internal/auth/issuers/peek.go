@@ -1,0 +1,35 @@
+package issuers
+
+import (
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// MaxTokenBytes bounds the bearer tokens looked at: far above any real
+// access token, far below what could cost the server to parse.
+const MaxTokenBytes = 16 << 10
+
+// Algorithms are the signature algorithms an external issuer's tokens may
+// use: asymmetric only, so never none nor an HMAC keyed with a public key.
+var Algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.PS256}
+
+// PeekIssuer returns the iss claim of a compact JWS signed with one of
+// Algorithms, WITHOUT verifying it: only to choose which verifier checks the
+// token. ok is false for anything else (too long, malformed, no iss).
+func PeekIssuer(raw string) (iss string, ok bool) {
+	if len(raw) > MaxTokenBytes {
+		return "", false
+	}
+	tok, err := jwt.ParseSigned(raw, Algorithms)
+	if err != nil {
+		return "", false
+	}
+	var claims struct {
+		Issuer any `json:"iss"`
+	}
+	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+		return "", false
+	}
+	iss, _ = claims.Issuer.(string)
+	return iss, iss != ""
+}
