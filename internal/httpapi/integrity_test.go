@@ -12,6 +12,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/store"
+	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
 )
 
 // ooIssue is one OperationOutcome issue as the tests read it.
@@ -157,12 +158,9 @@ func TestDeleteIntegrityExceptions(t *testing.T) {
 			t.Fatalf("want the transition's Provenance, got %v", prov["total"])
 		}
 		s.do("DELETE", "/Task/"+task, "").mustStatus(t, http.StatusOK)
-		// But the Provenance's agent, the practice, is referred to unversioned:
-		// the record of who acted keeps the practice.
-		r := s.do("DELETE", "/Organization/"+practice, "").mustStatus(t, http.StatusConflict)
-		if !anyPrefix(diagnostics(r.issues(t)), "Provenance/") {
-			t.Errorf("the Provenance naming the practice as agent is not listed:\n%s", r.body)
-		}
+		// The Provenance names the caller as agent, not the Task's owner: the
+		// practice is referred to by nothing current any more.
+		s.do("DELETE", "/Organization/"+practice, "").mustStatus(t, http.StatusOK)
 		// An unversioned Provenance.target blocks, as in HAPI.
 		p := s.create(`{"resourceType":"Patient"}`)
 		s.create(`{"resourceType":"Provenance","target":[{"reference":"Patient/` + p + `"}],"recorded":"2026-11-20T10:00:00Z",
@@ -275,16 +273,16 @@ func TestStrandedTaskCanBeClosed(t *testing.T) {
 		if !strings.Contains(string(r.body), "CarePlan/nowhere") || strings.Contains(string(r.body), "Patient/"+patient+" does not exist") {
 			t.Errorf("want only the new reference refused:\n%s", r.body)
 		}
-		// The cancellation's Provenance cannot name the deleted practice as
-		// agent; it says who it would have been.
+		// The cancellation's Provenance names who cancelled, not the deleted
+		// practice that owned the Task.
 		prov := s.do("GET", "/Provenance?target=Task/"+a, "").mustStatus(t, http.StatusOK).json(t)
 		entries, _ := prov["entry"].([]any)
 		if len(entries) != 1 {
 			t.Fatalf("want one Provenance for the cancellation:\n%v", prov)
 		}
-		who := entries[0].(map[string]any)["resource"].(map[string]any)["agent"].([]any)[0].(map[string]any)["who"].(map[string]any)
-		if who["reference"] != nil || !strings.Contains(fmt.Sprint(who["display"]), "Organization/"+practice) {
-			t.Errorf("Provenance agent %v: want a display naming the deleted practice, no reference", who)
+		who := entries[0].(map[string]any)["resource"].(map[string]any)["agent"].([]any)[0].(map[string]any)["who"]
+		if wantWho, _ := taskflow.Agent(harnessCaller); !cmp.Equal(who, wantWho) {
+			t.Errorf("Provenance agent.who %v, want the caller %v", who, wantWho)
 		}
 	})
 }

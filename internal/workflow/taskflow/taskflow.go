@@ -162,22 +162,20 @@ func hasOwner(v any) bool {
 // Provenance builds the Provenance recording a transition: target
 // {reference: taskRef} where taskRef is "Task/{id}/_history/{version}";
 // recorded now, as a FHIR instant with milliseconds in UTC; one agent of
-// type author (provenance-participant-type) who is {reference: agentRef},
-// or {display: agentDisplay} when agentRef is "" (a display is kept beside
-// a reference when both are given; with neither, who.display is "unknown",
-// because R4 requires agent.who); activity the target status in the
-// task-status code system, with text "Task status from→to" ("Task created
-// as to" when from is "").
-func Provenance(taskRef, agentRef, agentDisplay, from, to string, now time.Time) map[string]any {
-	who := map[string]any{}
-	if agentRef != "" {
-		who["reference"] = agentRef
+// type author (provenance-participant-type) who is who (see Agent), on
+// behalf of onBehalfOf when it is not nil; activity the target status in
+// the task-status code system, with text "Task status from→to" ("Task
+// created as to" when from is "").
+func Provenance(taskRef string, who, onBehalfOf map[string]any, from, to string, now time.Time) map[string]any {
+	agent := map[string]any{
+		"type": map[string]any{"coding": []any{map[string]any{
+			"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+			"code":   "author", "display": "Author",
+		}}},
+		"who": who,
 	}
-	if agentDisplay != "" {
-		who["display"] = agentDisplay
-	}
-	if len(who) == 0 {
-		who["display"] = "unknown"
+	if onBehalfOf != nil {
+		agent["onBehalfOf"] = onBehalfOf
 	}
 	text := "Task status " + from + "→" + to
 	if from == "" {
@@ -189,13 +187,7 @@ func Provenance(taskRef, agentRef, agentDisplay, from, to string, now time.Time)
 		// The layout of an R4 instant as sharedcare writes them everywhere
 		// (fhir.Instant): milliseconds always, UTC as Z.
 		"recorded": now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		"agent": []any{map[string]any{
-			"type": map[string]any{"coding": []any{map[string]any{
-				"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-				"code":   "author", "display": "Author",
-			}}},
-			"who": who,
-		}},
+		"agent":    []any{agent},
 		"activity": map[string]any{
 			"coding": []any{map[string]any{"system": "http://hl7.org/fhir/task-status", "code": to}},
 			"text":   text,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
@@ -169,37 +170,55 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestProvenance: the Provenance of a transition names the caller as Agent
+// maps it, and is valid R4 for every kind of caller.
 func TestProvenance(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 3, 2, 14, 5, 6, 0, time.FixedZone("BST", 3600))
+	device := func(system, value, display string) map[string]any {
+		return map[string]any{"type": "Device", "identifier": map[string]any{"system": system, "value": value}, "display": display}
+	}
+	gp := map[string]any{"reference": "Organization/gp-practice-a"}
 	tests := []struct {
-		name                   string
-		agentRef, agentDisplay string
-		from, to               string
-		wantWho                map[string]any
-		wantActivityText       string
+		name             string
+		caller           auth.Principal
+		from, to         string
+		wantWho, wantFor map[string]any
+		wantActivityText string
 	}{
-		{"by reference", "PractitionerRole/gp-1", "", "requested", "accepted",
-			map[string]any{"reference": "PractitionerRole/gp-1"}, "Task status requested→accepted"},
-		{"by display", "", "Valley Surgery reception", "accepted", "completed",
-			map[string]any{"display": "Valley Surgery reception"}, "Task status accepted→completed"},
-		{"both", "Organization/gp-practice-a", "Valley Surgery", "requested", "rejected",
-			map[string]any{"reference": "Organization/gp-practice-a", "display": "Valley Surgery"}, "Task status requested→rejected"},
-		{"neither", "", "", "", "requested", map[string]any{"display": "unknown"}, "Task created as requested"},
+		{"client acting for a user", auth.Principal{Kind: auth.Client, ClientID: "gp-system", Organization: "Organization/gp-practice-a", User: "PractitionerRole/gp-1"},
+			"requested", "accepted", map[string]any{"reference": "PractitionerRole/gp-1"}, gp, "Task status requested→accepted"},
+		{"client alone", auth.Principal{Kind: auth.Client, ClientID: "gp-system", Organization: "Organization/gp-practice-a"},
+			"accepted", "completed", device(ClientIDSystem, "gp-system", "client gp-system"), gp, "Task status accepted→completed"},
+		{"external issuer's client", auth.Principal{Kind: auth.Client, ClientID: "epr", Organization: "Organization/trust", Issuer: "https://login.example.org/realms/nhs"},
+			"requested", "rejected", device("https://login.example.org/realms/nhs", "epr", "client epr"), map[string]any{"reference": "Organization/trust"}, "Task status requested→rejected"},
+		{"user on another server", auth.Principal{Kind: auth.Client, ClientID: "epr", Organization: "Organization/trust", User: "https://ehr.example.org/fhir/Practitioner/9"},
+			"requested", "rejected", map[string]any{"reference": "https://ehr.example.org/fhir/Practitioner/9"}, map[string]any{"reference": "Organization/trust"}, "Task status requested→rejected"},
+		{"user no Provenance agent can be", auth.Principal{Kind: auth.Client, ClientID: "epr", Organization: "Organization/trust", User: "Person/9"},
+			"requested", "rejected", map[string]any{"display": "Person/9 (through client epr)"}, map[string]any{"reference": "Organization/trust"}, "Task status requested→rejected"},
+		{"the server", auth.SystemPrincipal, "", "requested", device(SoftwareSystem, "sharedcare", "the sharedcare server"), nil, "Task created as requested"},
+		{"authentication off", auth.Principal{Unrestricted: true}, "requested", "accepted",
+			device(SoftwareSystem, "anonymous", "an anonymous caller: authentication is off (SHAREDCARE_AUTH=off)"), nil, "Task status requested→accepted"},
+		{"anonymous", auth.Principal{}, "requested", "accepted", device(SoftwareSystem, "anonymous", "an anonymous caller"), nil, "Task status requested→accepted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Provenance("Task/42/_history/3", tt.agentRef, tt.agentDisplay, tt.from, tt.to, now)
+			who, onBehalfOf := Agent(tt.caller)
+			got := Provenance("Task/42/_history/3", who, onBehalfOf, tt.from, tt.to, now)
+			agent := map[string]any{
+				"type": map[string]any{"coding": []any{map[string]any{
+					"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+					"code":   "author", "display": "Author"}}},
+				"who": tt.wantWho,
+			}
+			if tt.wantFor != nil {
+				agent["onBehalfOf"] = tt.wantFor
+			}
 			want := map[string]any{
 				"resourceType": "Provenance",
 				"target":       []any{map[string]any{"reference": "Task/42/_history/3"}},
 				"recorded":     "2026-03-02T13:05:06.000Z",
-				"agent": []any{map[string]any{
-					"type": map[string]any{"coding": []any{map[string]any{
-						"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-						"code":   "author", "display": "Author"}}},
-					"who": tt.wantWho,
-				}},
+				"agent":        []any{agent},
 				"activity": map[string]any{
 					"coding": []any{map[string]any{"system": "http://hl7.org/fhir/task-status", "code": tt.to}},
 					"text":   tt.wantActivityText,
