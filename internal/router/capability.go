@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/sharedcare/sharedcare/internal/auth/smart"
 )
 
 // capabilities returns the CapabilityStatement, generated from the registry.
@@ -108,6 +110,7 @@ func (rt *Router) capabilities(_ context.Context, r *Request) (*Response, error)
 			"resource":      resources,
 			"interaction":   []interaction{{Code: "transaction"}, {Code: "batch"}, {Code: "history-system"}, {Code: "search-system"}},
 			"operation":     system,
+			"security":      smart.Security(r.Base, !rt.opts.AuthOff),
 		}},
 	}
 	body, err := json.Marshal(cs)

@@ -128,6 +128,9 @@ type Options struct {
 	MaxBundleEntries int
 	Version          string    // software version reported in /metadata
 	Started          time.Time // reported in /metadata
+	// AuthOff says authentication is switched off (SHAREDCARE_AUTH=off):
+	// /metadata then says so instead of offering SMART-on-FHIR security.
+	AuthOff bool
 }
 
 // Router matches requests to interactions and carries them out.
