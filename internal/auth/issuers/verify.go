@@ -17,9 +17,11 @@ import (
 
 // Discovery is tried when a token first needs it, not at start-up: an
 // issuer that is down must not keep the server from starting. A failed
-// attempt is retried after retryAfter; tokens meanwhile get 503.
+// attempt is retried after retryAfter; tokens meanwhile get 503. No fetch
+// (discovery or JWKS) may hang longer than fetchTimeout: go-oidc shares one
+// JWKS fetch among all the tokens waiting for it.
 const (
-	discoveryTimeout  = 10 * time.Second
+	fetchTimeout      = 10 * time.Second
 	defaultRetryAfter = 5 * time.Second
 )
 
@@ -43,21 +45,23 @@ type issuer struct {
 }
 
 // New returns a Verifier of issuers' tokens, fetching their discovery
-// documents and keys with client (nil: http.DefaultClient). It starts
-// discovering them in the background and never fails: an issuer that cannot
-// be reached is tried again when a token from it arrives.
+// documents and keys with client (nil: http.DefaultClient; without a
+// Timeout, fetchTimeout); ctx carries values only, its cancellation is ignored. Nothing is fetched yet, so New
+// never fails: each issuer is discovered when its first token arrives.
 func New(ctx context.Context, issuers []Issuer, client *http.Client) *Verifier {
-	if client == nil {
-		client = http.DefaultClient
+	c := http.Client{}
+	if client != nil {
+		c = *client
 	}
-	v := &Verifier{base: oidc.ClientContext(context.WithoutCancel(ctx), client), byURL: map[string]*issuer{}, retryAfter: defaultRetryAfter}
+	if c.Timeout == 0 {
+		c.Timeout = fetchTimeout
+	}
+	v := &Verifier{base: oidc.ClientContext(context.WithoutCancel(ctx), &c), byURL: map[string]*issuer{}, retryAfter: defaultRetryAfter}
 	for _, cfg := range issuers {
 		if cfg.UserClaim == "" {
 			cfg.UserClaim = DefaultUserClaim
 		}
-		is := &issuer{cfg: cfg}
-		v.byURL[cfg.URL] = is
-		go func() { _, _ = v.discovered(ctx, is) }()
+		v.byURL[cfg.URL] = &issuer{cfg: cfg}
 	}
 	return v
 }
@@ -68,7 +72,8 @@ func (v *Verifier) Trusts(iss string) bool { return v.byURL[iss] != nil }
 // Authenticate verifies raw, a token of a trusted issuer: its signature
 // (by a key of the issuer's JWKS, with one of Algorithms), iss, aud (the
 // issuer's configured audience: base is not used, the issuer's tokens carry
-// what it was configured to give this server), exp and nbf. A token the
+// what it was configured to give this server), exp and nbf (go-oidc allows
+// nbf five minutes of clock skew, exp none). A token the
 // issuer's keys cannot be fetched to check fails with a fhirerr.Unavailable
 // error (503), not auth.ErrInvalidToken.
 func (v *Verifier) Authenticate(ctx context.Context, raw, _ string) (auth.Principal, error) {
@@ -111,7 +116,7 @@ func (v *Verifier) discovered(ctx context.Context, is *issuer) (*oidc.IDTokenVer
 	if is.err != nil && time.Since(is.tried) < v.retryAfter {
 		return nil, unavailable(is.cfg.URL, is.err)
 	}
-	dctx, cancel := context.WithTimeout(v.base, discoveryTimeout)
+	dctx, cancel := context.WithTimeout(v.base, fetchTimeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, cancel) // the caller gone, stop waiting
 	defer stop()
