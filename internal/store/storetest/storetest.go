@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LargeIndexes", testLargeIndexes, false},
 		{"Referrers", testReferrers, false},
 		{"RequestRecords", testRequestRecords, false},
+		{"SigningKeys", testSigningKeys, false},
+		{"AssertionReplay", testAssertionReplay, false},
 		{"Current", testCurrent, false},
 		{"Reindex", testReindex, false},
 		{"ReferencedAndReferencing", testIncludes, false},
