@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LargeIndexes", testLargeIndexes, false},
 		{"Referrers", testReferrers, false},
 		{"RequestRecords", testRequestRecords, false},
+		{"Clients", testClients, false},
 		{"Current", testCurrent, false},
 		{"Reindex", testReindex, false},
 		{"ReferencedAndReferencing", testIncludes, false},
