@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LargeIndexes", testLargeIndexes, false},
 		{"Referrers", testReferrers, false},
 		{"RequestRecords", testRequestRecords, false},
+		{"Clients", testClients, false},
 		{"SigningKeys", testSigningKeys, false},
 		{"AssertionReplay", testAssertionReplay, false},
 		{"Current", testCurrent, false},
