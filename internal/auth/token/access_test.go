@@ -231,7 +231,7 @@ func TestAuthenticateHostile(t *testing.T) {
 
 		corpus := []struct{ name, token string }{
 			{"empty", ""},
-			{"alg none", b64([]byte(`{"alg":"none","typ":"JWT","kid":"` + kid + `"}`)) + "." + b64(mustJSON(t, claims(nil))) + "."},
+			{"alg none", b64([]byte(`{"alg":"none","typ":"JWT","kid":"`+kid+`"}`)) + "." + b64(mustJSON(t, claims(nil))) + "."},
 			{"HS256 signed with the public key", hmac()},
 			{"wrong key", attacker.sign(t, claims(nil), nil)},
 			{"RS384 (not the server's alg)", rs384.sign(t, claims(nil), nil)},
@@ -296,4 +296,3 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
-
