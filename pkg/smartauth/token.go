@@ -180,4 +180,3 @@ func client(hc *http.Client) *http.Client {
 	}
 	return hc
 }
-
