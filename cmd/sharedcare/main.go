@@ -8,6 +8,10 @@
 //	                        load a generated shared-care population (about 21
 //	                        resources a patient) for scale tests
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
+//	sharedcare clients add|list|disable|enable|remove
+//	                        manage the registered SMART Backend Services clients
+//	sharedcare token --client ID --key FILE
+//	                        get an access token from a running server, as a client does
 //	sharedcare version      print the version
 //
 // Configuration comes from SHAREDCARE_* environment variables, mirrored by
@@ -63,6 +67,12 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("sharedcare", version)
 		return nil
 	}
+	switch cmd { // commands that read their own arguments
+	case "clients":
+		return clientsCmd(ctx, args, os.Getenv, os.Stdout, os.Stderr)
+	case "token":
+		return tokenCmd(ctx, args, os.Stdout, os.Stderr)
+	}
 	var seedOpts seedOptions
 	if cmd == "seed" {
 		var err error
@@ -92,7 +102,7 @@ func run(ctx context.Context, args []string) error {
 	case "healthcheck":
 		return healthcheck(ctx, cfg)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck, clients, token or version)", cmd)
 }
 
 // openStore connects and migrates.
