@@ -10,6 +10,7 @@
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
 //	sharedcare clients add|list|disable|enable|remove
 //	                        manage the registered SMART Backend Services clients
+//	sharedcare keys rotate  add a new signing key for access tokens; print its kid
 //	sharedcare token --client ID --key FILE
 //	                        get an access token from a running server, as a client does
 //	sharedcare version      print the version
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string) error {
 	switch cmd { // commands that read their own arguments
 	case "clients":
 		return clientsCmd(ctx, args, os.Getenv, os.Stdout, os.Stderr)
+	case "keys":
+		return keysCmd(ctx, args, os.Getenv, os.Stdout, os.Stderr)
 	case "token":
 		return tokenCmd(ctx, args, os.Stdout, os.Stderr)
 	}
@@ -102,7 +105,7 @@ func run(ctx context.Context, args []string) error {
 	case "healthcheck":
 		return healthcheck(ctx, cfg)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck, clients, token or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck, clients, keys, token or version)", cmd)
 }
 
 // openStore connects and migrates.

@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Referrers", testReferrers, false},
 		{"RequestRecords", testRequestRecords, false},
 		{"Clients", testClients, false},
+		{"SigningKeys", testSigningKeys, false},
+		{"AssertionReplay", testAssertionReplay, false},
 		{"Current", testCurrent, false},
 		{"Reindex", testReindex, false},
 		{"ReferencedAndReferencing", testIncludes, false},
