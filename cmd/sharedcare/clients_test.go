@@ -271,10 +271,15 @@ func TestClientsReadsTheEnvironment(t *testing.T) {
 		return ""
 	}
 	var out bytes.Buffer
-	if err := clientsCmd(context.Background(), []string{"add", "--demo", "--key-out", filepath.Join(t.TempDir(), "k.json")}, env, &out, &bytes.Buffer{}); err != nil {
+	keyFile := filepath.Join(t.TempDir(), "k.json")
+	if err := clientsCmd(context.Background(), []string{"add", "--demo", "--key-out", keyFile, "--json"}, env, &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	if list := mustCLI(t, db, "list"); !strings.Contains(list, strings.TrimSpace(out.String())) {
+	var added clientJSON
+	if err := json.Unmarshal(out.Bytes(), &added); err != nil || added.ClientID == "" || added.KeyFile != keyFile {
+		t.Fatalf("add --demo --json printed %s (%v); want an object with client_id and key_file", out.String(), err)
+	}
+	if list := mustCLI(t, db, "list"); !strings.Contains(list, added.ClientID) {
 		t.Errorf("the client added through SHAREDCARE_DATABASE_URL is not in %s:\n%s", db, list)
 	}
 }
