@@ -125,6 +125,28 @@ func TestRotate(t *testing.T) {
 	})
 }
 
+// TestUnknownKidReloadIsRateLimited: a token naming a kid the server has
+// not loaded rereads the keys at most every keyReload, so a stream of
+// hostile tokens costs the database one query a second.
+func TestUnknownKidReloadIsRateLimited(t *testing.T) {
+	t.Parallel()
+	st := testdb.Open(t, "sqlite")
+	clk := newClock()
+	a := newServer(t, st, Options{Now: clk.Now})
+	clk.Advance(keyReload / 2)
+	if _, err := Rotate(context.Background(), st, Options{Now: clk.Now}); err != nil {
+		t.Fatal(err)
+	}
+	tok := issue(t, newServer(t, st, Options{Now: clk.Now})) // signed with the new key
+	if _, err := a.Authenticate(context.Background(), tok, base); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Errorf("within keyReload of the last read: %v, want ErrInvalidToken (no reread)", err)
+	}
+	clk.Advance(keyReload / 2)
+	if _, err := a.Authenticate(context.Background(), tok, base); err != nil {
+		t.Errorf("after keyReload: %v, want the key reread and the token verified", err)
+	}
+}
+
 // TestConcurrentStart starts two replicas together on an empty database.
 func TestConcurrentStart(t *testing.T) {
 	t.Parallel()

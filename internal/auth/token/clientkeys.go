@@ -25,6 +25,8 @@ const (
 	// jwksRefetch is the least time between fetches of one client's key set
 	// (an unknown kid refetches at most this often).
 	jwksRefetch = 5 * time.Second
+	// jwksTimeout bounds a fetch of a key set.
+	jwksTimeout = 10 * time.Second
 	// maxJWKSBytes bounds a fetched key set.
 	maxJWKSBytes = 64 << 10
 )
@@ -99,6 +101,8 @@ func (j *clientJWKS) fetch(ctx context.Context, uri string) (jose.JSONWebKeySet,
 	if err != nil || u.Scheme != "https" {
 		return set, fmt.Errorf("token.fetch: jwks_uri %q is not https", uri)
 	}
+	ctx, cancel := context.WithTimeout(ctx, jwksTimeout) // whatever the HTTP client's own
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {
 		return set, wrap("fetch", err)

@@ -157,7 +157,10 @@ func (r *keyring) verifier(ctx context.Context, st store.SigningKeys, kid string
 func (r *keyring) publicKeys() jose.JSONWebKeySet {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{r.byKid[r.kid].public}}
+	var set jose.JSONWebKeySet
+	if k, ok := r.byKid[r.kid]; ok {
+		set.Keys = append(set.Keys, k.public)
+	}
 	for kid, k := range r.byKid {
 		if kid != r.kid {
 			set.Keys = append(set.Keys, k.public)
