@@ -8,6 +8,11 @@
 //	                        load a generated shared-care population (about 21
 //	                        resources a patient) for scale tests
 //	sharedcare healthcheck  exit 0 when the local server answers /healthz
+//	sharedcare clients add|list|disable|enable|remove
+//	                        manage the registered SMART Backend Services clients
+//	sharedcare keys rotate  add a new signing key for access tokens; print its kid
+//	sharedcare token --client ID --key FILE
+//	                        get an access token from a running server, as a client does
 //	sharedcare version      print the version
 //
 // Configuration comes from SHAREDCARE_* environment variables, mirrored by
@@ -63,6 +68,14 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println("sharedcare", version)
 		return nil
 	}
+	switch cmd { // commands that read their own arguments
+	case "clients":
+		return clientsCmd(ctx, args, os.Getenv, os.Stdout, os.Stderr)
+	case "keys":
+		return keysCmd(ctx, args, os.Getenv, os.Stdout, os.Stderr)
+	case "token":
+		return tokenCmd(ctx, args, os.Stdout, os.Stderr)
+	}
 	var seedOpts seedOptions
 	if cmd == "seed" {
 		var err error
@@ -92,7 +105,7 @@ func run(ctx context.Context, args []string) error {
 	case "healthcheck":
 		return healthcheck(ctx, cfg)
 	}
-	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck or version)", cmd)
+	return fmt.Errorf("unknown command %q (want serve, migrate, reindex, seed, healthcheck, clients, keys, token or version)", cmd)
 }
 
 // openStore connects and migrates.

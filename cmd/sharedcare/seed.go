@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/sharedcare/sharedcare/api"
@@ -42,25 +41,8 @@ func parseSeedFlags(args []string, out io.Writer) (seedOptions, []string, error)
 		fs.PrintDefaults()
 		fmt.Fprintln(out, "\nThe configuration flags (e.g. -database-url) are those of `sharedcare -h`.")
 	}
-	var own, rest []string
-	for i := 0; i < len(args); i++ {
-		name := strings.TrimLeft(strings.SplitN(args[i], "=", 2)[0], "-")
-		if name == "h" || name == "help" {
-			fs.Usage()
-			return opts, nil, flag.ErrHelp
-		}
-		f := fs.Lookup(name)
-		if f == nil {
-			rest = append(rest, args[i])
-			continue
-		}
-		own = append(own, args[i])
-		if _, isBool := f.Value.(interface{ IsBoolFlag() bool }); !isBool && !strings.Contains(args[i], "=") && i+1 < len(args) {
-			own = append(own, args[i+1])
-			i++
-		}
-	}
-	if err := fs.Parse(own); err != nil {
+	rest, err := splitFlags(fs, args)
+	if err != nil {
 		return opts, nil, err
 	}
 	if opts.patients < 1 {

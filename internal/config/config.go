@@ -53,6 +53,9 @@ type Config struct {
 	// call the API cross-origin; none sends no CORS headers:
 	// SHAREDCARE_CORS_ORIGINS.
 	CORSOrigins []string
+	// AuthOff switches authentication off, for local experiments only:
+	// SHAREDCARE_AUTH=off (default on).
+	AuthOff bool
 	// AuthIssuers are the external OpenID Connect issuers whose access
 	// tokens are trusted: SHAREDCARE_AUTH_ISSUERS.
 	AuthIssuers []issuers.Issuer
@@ -79,6 +82,7 @@ var Variables = []Variable{
 	{"SHAREDCARE_DB_MAX_CONNS", "db-max-conns", "32", "PostgreSQL connection pool size per server (searches use at most half of it); keep replicas × this under the server's max_connections"},
 	{"SHAREDCARE_ALLOWED_MODIFIER_EXTENSIONS", "allowed-modifier-extensions", "", "comma-separated modifierExtension urls the server accepts; a resource with any other modifierExtension is refused (400)"},
 	{"SHAREDCARE_REQUIRE_QUESTIONNAIRE", "require-questionnaire", "false", "true refuses (422) a QuestionnaireResponse whose Questionnaire is not on this server; false stores it unchecked, with a warning"},
+	{"SHAREDCARE_AUTH", "auth", "on", "on: every FHIR request needs a SMART Backend Services access token (see README, Authentication); off: anyone who reaches the port may read and change everything — for local experiments only, warned at every start and shown in /metadata"},
 	{"SHAREDCARE_AUTH_ISSUERS", "auth-issuers", "", `external OpenID Connect issuers whose access tokens are trusted, a JSON array: [{"issuer":"https://login.example.org/realms/nhs","audience":"https://fhir.example.org/fhir","organization_claim":"org","user_claim":"fhirUser"}] (organization_claim names the claim holding Organization/{id} or a bare id; user_claim defaults to fhirUser) (default: none)`},
 	{"SHAREDCARE_CORS_ORIGINS", "cors-origins", "", "comma-separated browser origins (scheme://host[:port]) allowed to call the API cross-origin, preflight included (default: none, no CORS headers)"},
 }
@@ -174,6 +178,13 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	switch a := strings.ToLower(strings.TrimSpace(*values["SHAREDCARE_AUTH"])); a {
+	case "on":
+	case "off":
+		c.AuthOff = true
+	default:
+		errs = append(errs, fmt.Errorf("SHAREDCARE_AUTH=%q: want on or off", a))
 	}
 	if c.AuthIssuers, err = issuers.ParseConfig(*values["SHAREDCARE_AUTH_ISSUERS"]); err != nil {
 		errs = append(errs, fmt.Errorf("SHAREDCARE_AUTH_ISSUERS: %w", err))

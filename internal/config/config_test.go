@@ -158,3 +158,21 @@ func TestAuthIssuers(t *testing.T) {
 		t.Errorf("Load error = %v, want one naming SHAREDCARE_AUTH_ISSUERS[0].audience", err)
 	}
 }
+
+func TestAuthIsOnUnlessSwitchedOff(t *testing.T) {
+	t.Parallel()
+	for value, want := range map[string]bool{"": false, "on": false, "ON": false, "off": true, " Off ": true} {
+		got, err := Load(nil, env(map[string]string{"SHAREDCARE_AUTH": value}))
+		if err != nil {
+			t.Fatalf("SHAREDCARE_AUTH=%q: %v", value, err)
+		}
+		if got.AuthOff != want {
+			t.Errorf("SHAREDCARE_AUTH=%q: AuthOff = %v, want %v", value, got.AuthOff, want)
+		}
+	}
+	for _, value := range []string{"no", "false", "0", "disabled"} {
+		if _, err := Load(nil, env(map[string]string{"SHAREDCARE_AUTH": value})); err == nil || !strings.Contains(err.Error(), "SHAREDCARE_AUTH") {
+			t.Errorf("SHAREDCARE_AUTH=%q: error = %v, want one naming SHAREDCARE_AUTH", value, err)
+		}
+	}
+}
