@@ -4,6 +4,8 @@
 // CapabilityStatement. Both are pure functions of the FHIR base.
 package smart
 
+import "github.com/sharedcare/sharedcare/internal/auth/token"
+
 // Paths under the FHIR base of the server's own authorization endpoints.
 const (
 	TokenPath = "/auth/token"
@@ -24,10 +26,6 @@ type Configuration struct {
 	Capabilities                 []string `json:"capabilities"`
 }
 
-// AssertionAlgorithms are the algorithms a client assertion may be signed
-// with: RS384 and ES384 as Backend Services requires, RS256 and ES256 too.
-var AssertionAlgorithms = []string{"RS384", "ES384", "RS256", "ES256"}
-
 // NewConfiguration returns the document for the FHIR base (no trailing
 // slash) of a server holding types. Only Backend Services is offered: no
 // authorization endpoint, so neither response types nor PKCE methods (SMART
@@ -38,7 +36,7 @@ func NewConfiguration(base string, types []string) Configuration {
 		JWKSURI:                      base + JWKSPath,
 		GrantTypesSupported:          []string{"client_credentials"},
 		TokenEndpointAuthMethods:     []string{"private_key_jwt"},
-		TokenEndpointAuthSigningAlgs: AssertionAlgorithms,
+		TokenEndpointAuthSigningAlgs: token.SigningAlgorithms(),
 		ScopesSupported:              Scopes(types),
 		Capabilities:                 []string{"client-confidential-asymmetric", "permission-v1", "permission-v2"},
 	}
