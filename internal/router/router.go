@@ -64,6 +64,9 @@ type Request struct {
 	warnings *rest.Warnings
 	// bundle is the decoded batch or transaction Bundle of a POST to the base.
 	bundle *bundleRequest
+	// types narrow a system history to what the caller may search; nil
+	// for every type (see authorize).
+	types []string
 }
 
 // Kind is the interaction a request is.
@@ -164,6 +167,9 @@ func (rt *Router) decorate(k Kind, h Handler) Handler {
 	}
 	return func(ctx context.Context, r *Request) (*Response, error) {
 		r.kind, r.rt = k, rt
+		if err := rt.authorize(ctx, r); err != nil {
+			return nil, err
+		}
 		return h(ctx, r)
 	}
 }
