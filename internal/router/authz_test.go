@@ -40,7 +40,16 @@ func newScoped(t *testing.T, st *sqlstore.Store) *scoped {
 	}
 	svc := rest.New(st, reg)
 	w := workflow.New(svc, workflow.DefaultConfig)
-	s := &scoped{t: t, rt: router.New(router.Options{Registry: reg, Operations: w.Operations()}), svc: svc}
+	// The HTTP layer maps error kinds to statuses; here a 403 is all a
+	// batch entry needs told apart.
+	entryError := func(_ context.Context, err error) (int, []byte) {
+		if fhirerr.Is(err, fhirerr.Forbidden) {
+			return http.StatusForbidden, nil
+		}
+		return http.StatusInternalServerError, nil
+	}
+	s := &scoped{t: t, svc: svc,
+		rt: router.New(router.Options{Registry: reg, Operations: w.Operations(), EntryError: entryError})}
 	for _, body := range []string{
 		`{"resourceType":"Organization","id":"org1","name":"Valley Surgery"}`,
 		`{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/org1"}}`,
