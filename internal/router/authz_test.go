@@ -220,3 +220,20 @@ func TestScopeMatrix(t *testing.T) {
 		}
 	})
 }
+
+// TestOperationsDeclareScopes: every shipped OperationDefinition declares
+// its scopes, and one that does not is reported.
+func TestOperationsDeclareScopes(t *testing.T) {
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.CheckScopes(reg.Operations()); err != nil {
+		t.Error(err)
+	}
+	undeclared := append([]registry.Operation(nil), reg.Operations()...)
+	undeclared[0].Scopes = nil
+	if err := router.CheckScopes(undeclared); err == nil || !strings.Contains(err.Error(), undeclared[0].Code) {
+		t.Errorf("a definition without scopes: %v", err)
+	}
+}
