@@ -58,6 +58,9 @@ func (rt *Router) check(p auth.Principal, r *Request) error {
 		}
 		return authz.Need(p, r.Type, scope.Read)
 	case KindSearchType, KindSearchCompartment:
+		if authz.Full(p, scope.Search) {
+			return nil // without reading the query: a full-access token's searches cost nothing here
+		}
 		values, err := r.searchValues()
 		if err != nil {
 			return err
@@ -72,6 +75,9 @@ func (rt *Router) check(p auth.Principal, r *Request) error {
 		}
 		return nil
 	case KindSearchSystem:
+		if authz.Full(p, scope.Search) {
+			return nil
+		}
 		types, err := authz.Types(p, rt.searchable(), requestedTypes(r))
 		if err != nil || types == nil {
 			return err
@@ -82,6 +88,9 @@ func (rt *Router) check(p auth.Principal, r *Request) error {
 	case KindHistoryType:
 		return authz.Need(p, r.Type, scope.Search)
 	case KindHistorySystem:
+		if authz.Full(p, scope.Search) {
+			return nil
+		}
 		types, err := authz.Types(p, rt.searchable(), nil)
 		r.types = types
 		return err
@@ -100,7 +109,7 @@ func (rt *Router) check(p auth.Principal, r *Request) error {
 // need checks perm on r's type and, when the interaction is conditional,
 // its criteria.
 func (rt *Router) need(p auth.Principal, r *Request, perm scope.Permission, conditional bool) error {
-	if err := authz.Need(p, r.Type, perm); err != nil || !conditional {
+	if err := authz.Need(p, r.Type, perm); err != nil || !conditional || authz.Full(p, scope.Search) {
 		return err
 	}
 	values := r.Query
