@@ -73,5 +73,24 @@ func TestScopesOverHTTP(t *testing.T) {
 			t.Errorf("batch statuses (-want +got):\n%s", diff)
 		}
 		s.do("GET", "/metadata", "", scopesHeader, "openid").mustStatus(t, http.StatusOK)
+
+		// $handover: the scopes it declares, then each entry of the
+		// transaction it runs, before anything is written.
+		handover := mustJSON(t, handoverBundle(t))
+		declared := "system/*.read system/CarePlan.c system/Task.c system/Communication.c"
+		before = s.rowCounts()
+		r = s.do("POST", "/$handover", handover, scopesHeader, declared)
+		if codes, expr := r.outcome(t); r.status != http.StatusForbidden || !cmp.Equal(codes, []string{"forbidden"}) ||
+			!cmp.Equal(expr, []string{"Bundle.entry[0]"}) || !strings.Contains(string(r.body), "system/Organization.u") {
+			t.Errorf("$handover writing Organizations without the scope: %d\n%s", r.status, r.body)
+		}
+		if diff := cmp.Diff(before, s.rowCounts()); diff != "" {
+			t.Errorf("the refused handover wrote (-before +after):\n%s", diff)
+		}
+		r = s.do("POST", "/$handover", handover, scopesHeader, "system/*.read system/Task.write")
+		if !strings.Contains(string(r.body), "$handover needs the scope system/CarePlan.c") {
+			t.Errorf("$handover without its declared scopes: %d\n%s", r.status, r.body)
+		}
+		s.do("POST", "/$handover", handover, scopesHeader, "system/*.read system/*.write").mustStatus(t, http.StatusOK)
 	})
 }
