@@ -11,7 +11,14 @@
 //     type, and a granular scope does not count there (its restriction
 //     cannot be put into a chain's inner query);
 //   - _include and _revinclude need r, unrestricted, on what they bring in:
-//     other types are left out of the query (rest.Service narrows them).
+//     other types are left out of the query (rest.Service narrows them);
+//   - the history of a type or of the system needs s unrestricted (a
+//     restriction cannot be applied to past versions); a system search or
+//     history without _type covers only the types the caller may search,
+//     narrowed in its SQL, and a system search's _type naming another type
+//     is a 403;
+//   - a read, vread or instance history covered only by granular scopes is
+//     allowed when the resource's current version matches one of them.
 package authz
 
 import (

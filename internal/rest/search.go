@@ -120,7 +120,8 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 	if len(q.Includes)+len(q.RevIncludes) == 0 {
 		return nil
 	}
-	readable := includable{auth.PrincipalFrom(ctx)}
+	p := auth.PrincipalFrom(ctx)
+	readable := &includable{p: p, full: authz.Full(p, scope.Read)}
 	seen := map[string]bool{}
 	bytes := 0
 	for _, r := range page.Resources {
@@ -223,21 +224,23 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 // read, unrestricted: the others are never fetched (a granular scope's
 // restriction is not applied to included resources, so they are left out
 // too).
-type includable struct{ p auth.Principal }
+type includable struct {
+	p    auth.Principal
+	full bool      // the caller may read every type: no narrowing
+	one  [1]string // what targets returns then, without allocating
+}
 
 // targets are the types one include step may fetch: want itself ("" or
 // "*" for any type) when the caller may read every type, else the readable
 // ones of want, or of candidates when want is any type. None means the
 // step is skipped.
-func (in includable) targets(want string, candidates []string) []string {
+func (in *includable) targets(want string, candidates []string) []string {
 	anyType := want == "" || want == "*"
-	if authz.Full(in.p, scope.Read) {
-		return []string{want}
-	}
-	if !anyType {
-		if in.p.Allows(want, scope.Read) {
-			return []string{want}
-		}
+	switch {
+	case in.full, !anyType && in.p.Allows(want, scope.Read):
+		in.one[0] = want
+		return in.one[:]
+	case !anyType:
 		return nil
 	}
 	var out []string
