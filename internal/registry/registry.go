@@ -135,11 +135,7 @@ type Operation struct {
 	// ScopeExtension entries; in them the type Resource stands for the
 	// type the operation is invoked on. None declared: only the server
 	// itself (or a caller with authentication off) may invoke it.
-	Scopes    []scope.Scope `json:"-"`
-	Extension []struct {
-		URL         string `json:"url"`
-		ValueString string `json:"valueString"`
-	} `json:"extension"`
+	Scopes []scope.Scope `json:"-"`
 }
 
 // ScopeExtension declares, on an OperationDefinition, one SMART scope a
@@ -147,10 +143,17 @@ type Operation struct {
 // valueString: system/Task.rs.
 const ScopeExtension = "https://sharedcare.dev/fhir/StructureDefinition/operation-scope"
 
-// scopes reads op's ScopeExtension declarations: plain system scopes
-// (granular ones cannot be checked before the operation runs).
-func (op *Operation) scopes(name string) error {
-	for _, e := range op.Extension {
+// scopes reads the ScopeExtension declarations of the definition def (the
+// file name): plain system scopes (granular ones cannot be checked before
+// the operation runs).
+func (op *Operation) scopes(name string, def []byte) error {
+	var d struct {
+		Extension []struct{ URL, ValueString string }
+	}
+	if err := json.Unmarshal(def, &d); err != nil {
+		return fmt.Errorf("registry.Load %s: %w", name, err)
+	}
+	for _, e := range d.Extension {
 		if e.URL != ScopeExtension {
 			continue
 		}
@@ -186,9 +189,6 @@ func loadOperations(fsys fs.FS, types map[string]*Type) ([]Operation, error) {
 		if head.ResourceType != "OperationDefinition" || op.Code == "" || op.URL == "" {
 			return nil, fmt.Errorf("registry.Load: %s is not an OperationDefinition with a code and url", name)
 		}
-		if err := op.scopes(name); err != nil {
-			return nil, err
-		}
 		if slices.Contains(op.Resource, "Resource") { // the base type: every served type
 			names := make([]string, 0, len(types))
 			for n := range types {
@@ -204,6 +204,9 @@ func loadOperations(fsys fs.FS, types map[string]*Type) ([]Operation, error) {
 		}
 		if op.Definition, err = fs.ReadFile(fsys, name); err != nil {
 			return nil, fmt.Errorf("registry.Load: %w", err)
+		}
+		if err := op.scopes(name, op.Definition); err != nil {
+			return nil, err
 		}
 		ops = append(ops, op)
 	}
