@@ -129,6 +129,9 @@ func Covered(ctx context.Context, p auth.Principal, s Searcher, typ, id string) 
 			values[k] = append(values[k], v...)
 		}
 		_, page, err := s.Search(ctx, typ, values, true)
+		if fhirerr.Is(err, fhirerr.Invalid) {
+			continue // a restriction this server cannot search by covers nothing
+		}
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
@@ -252,6 +253,8 @@ func TestGranularScopes(t *testing.T) {
 		forbidden(t, "read of a missing resource", errMissing, "system/Observation.r")
 		_, err = s.do(lab, "GET", "Observation/o-vit/_history/1", "")
 		forbidden(t, "vread of an uncovered resource", err, "system/Observation.r")
+		_, err = s.do(rest.WithBase(as("system/Observation.rs?no-such-param=x"), base), "GET", "Observation/o-lab", "")
+		forbidden(t, "read under a restriction the server cannot search by", err, "system/Observation.r")
 	})
 }
 
@@ -274,9 +277,16 @@ func TestOperationScopes(t *testing.T) {
 			{"validate", "system/Observation.c", "POST", "Observation/$validate", validate, ""},
 			{"validate another type", "system/Patient.c", "POST", "Observation/$validate", validate, "system/Observation.c"},
 			{"extract without Questionnaire", "system/QuestionnaireResponse.r", "GET", "QuestionnaireResponse/qr/$extract", "", "system/Questionnaire.rs"},
+			{"extract", "system/QuestionnaireResponse.r system/Questionnaire.rs", "GET", "QuestionnaireResponse/no-such/$extract", "", "-"},
 			{"handover without CarePlan", "system/Task.c system/Communication.c", "POST", "$handover", `{"resourceType":"Bundle","type":"transaction"}`, "system/CarePlan.c"},
 		} {
 			_, err := s.do(rest.WithBase(as(c.scopes), base), c.method, c.target, c.body, "Content-Type", "application/fhir+json")
+			if c.refused == "-" { // allowed, and then finds nothing
+				if !fhirerr.Is(err, fhirerr.NotFound) {
+					t.Errorf("%s: %v, want 404", c.name, err)
+				}
+				continue
+			}
 			if c.refused == "" {
 				if err != nil {
 					t.Errorf("%s: %v", c.name, err)
