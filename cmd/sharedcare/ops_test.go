@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/config"
 	"github.com/sharedcare/sharedcare/internal/rest"
 )
@@ -26,7 +27,7 @@ func TestSeedRefusesADatabaseWithResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := rest.New(st, reg).Update(context.Background(), "Patient", "real-1", []byte(`{"resourceType":"Patient","id":"real-1"}`), 0); err != nil {
+	if _, _, err := rest.New(st, reg).Update(auth.AsSystem(context.Background()), "Patient", "real-1", []byte(`{"resourceType":"Patient","id":"real-1"}`), 0); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()

@@ -95,8 +95,9 @@ func (a *API) serve(c *gin.Context, query url.Values) (*router.Response, error) 
 			}
 		}
 	}
-	// Every HTTP caller is anonymous until authentication comes.
-	ctx := auth.WithPrincipal(c.Request.Context(), auth.Principal{Kind: auth.Anonymous})
+	// Every HTTP caller is anonymous and unrestricted (authentication
+	// off) until authentication comes.
+	ctx := auth.WithPrincipal(c.Request.Context(), auth.Principal{Kind: auth.Anonymous, Unrestricted: true})
 	return m.Serve(ctx, req)
 }
 

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
 	"github.com/sharedcare/sharedcare/internal/search"
 )
 
@@ -130,6 +131,39 @@ type Operation struct {
 	Type       bool     `json:"type"`     // runs on /{type}
 	Instance   bool     `json:"instance"` // runs on /{type}/{id}
 	Definition []byte   `json:"-"`        // the OperationDefinition itself
+	// Scopes are what a caller needs to invoke it, from the definition's
+	// ScopeExtension entries; in them the type Resource stands for the
+	// type the operation is invoked on. None declared: only the server
+	// itself (or a caller with authentication off) may invoke it.
+	Scopes []scope.Scope `json:"-"`
+}
+
+// ScopeExtension declares, on an OperationDefinition, one SMART scope a
+// caller needs to invoke the operation (repeatable; all are needed), as
+// valueString: system/Task.rs.
+const ScopeExtension = "https://sharedcare.dev/fhir/StructureDefinition/operation-scope"
+
+// scopes reads the ScopeExtension declarations of the definition def (the
+// file name): plain system scopes (granular ones cannot be checked before
+// the operation runs).
+func (op *Operation) scopes(name string, def []byte) error {
+	var d struct {
+		Extension []struct{ URL, ValueString string }
+	}
+	if err := json.Unmarshal(def, &d); err != nil {
+		return fmt.Errorf("registry.Load %s: %w", name, err)
+	}
+	for _, e := range d.Extension {
+		if e.URL != ScopeExtension {
+			continue
+		}
+		set, err := scope.Parse(e.ValueString)
+		if err != nil || len(set.Resources) != 1 || set.Resources[0].Context != scope.System || len(set.Resources[0].Query) > 0 {
+			return fmt.Errorf("registry.Load: %s declares the scope %q: want one system/Type.perms scope without a query", name, e.ValueString)
+		}
+		op.Scopes = append(op.Scopes, set.Resources[0])
+	}
+	return nil
 }
 
 // Operations lists the server's operations in code order.
@@ -170,6 +204,9 @@ func loadOperations(fsys fs.FS, types map[string]*Type) ([]Operation, error) {
 		}
 		if op.Definition, err = fs.ReadFile(fsys, name); err != nil {
 			return nil, fmt.Errorf("registry.Load: %w", err)
+		}
+		if err := op.scopes(name, op.Definition); err != nil {
+			return nil, err
 		}
 		ops = append(ops, op)
 	}

@@ -120,3 +120,26 @@ func TestOperationOnResource(t *testing.T) {
 	}
 	t.Error("no $validate")
 }
+
+// TestOperationScopes: the scopes a definition declares are read, and one
+// that is not a plain system scope fails the load.
+func TestOperationScopes(t *testing.T) {
+	r, err := Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range r.Operations() {
+		if op.Code == "overdue" {
+			if len(op.Scopes) != 1 || op.Scopes[0].String() != "system/Task.rs" {
+				t.Errorf("$overdue declares %v, want system/Task.rs", op.Scopes)
+			}
+		}
+	}
+	for _, bad := range []string{"system/Task.rs?status=ready", "patient/Task.rs", "system/Task.x", "system/Task.r system/Patient.r", "openid"} {
+		op := Operation{Code: "x"}
+		def := `{"extension":[{"url":"` + ScopeExtension + `","valueString":"` + bad + `"}]}`
+		if err := op.scopes("operation-x.json", []byte(def)); err == nil {
+			t.Errorf("the declaration %q was accepted", bad)
+		}
+	}
+}

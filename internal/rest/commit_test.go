@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
@@ -68,7 +69,7 @@ func newService(t *testing.T, st *sqlstore.Store) *rest.Service {
 // path, and the observer sees each, inside its transaction.
 func TestObserverSeesEveryWrite(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		svc := newService(t, st)
 		j := &journal{}
 		svc.Observe(j)
@@ -131,7 +132,7 @@ func TestObserverSeesEveryWrite(t *testing.T) {
 // deletes included, and the whole transaction it is part of.
 func TestObserverErrorRollsBack(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		svc := newService(t, st)
 		refuse := errors.New("the audit store is down")
 		j := &journal{fail: func(w rest.Write) error {
@@ -193,7 +194,7 @@ func (noDelete) BeforeDelete(_ context.Context, tx *rest.Service, prev *fhir.Res
 // conditional, through the same commit path as other writes.
 func TestDeleteHook(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		svc := newService(t, st)
 		svc.Hook("Patient", noDelete{})
 		p, _, err := svc.Create(ctx, "Patient", []byte(`{"resourceType":"Patient","identifier":[{"system":"urn:t","value":"1"}]}`), rest.CreateOptions{})

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/seed"
@@ -26,7 +27,7 @@ func TestReindexRebuildsTheSameRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		loader := &seed.Loader{Store: st, Params: reg.Params(), Batch: 500}
 		n, err := seed.Population(ctx, loader, seed.NewGenerator(7), 40, nil)
 		if err != nil {

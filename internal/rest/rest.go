@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
+	"github.com/sharedcare/sharedcare/internal/authz"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
@@ -258,6 +260,11 @@ func (s *Service) put(ctx context.Context, tx store.Store, doc *fhir.Document, i
 	prev, err := head(ctx, tx, doc.Type(), doc.ID(), ifMatch)
 	if err != nil {
 		return nil, false, err
+	}
+	if prev == nil || prev.Deleted { // update-as-create: a create, so it needs c too
+		if !auth.PrincipalFrom(ctx).Allows(doc.Type(), scope.Create) {
+			return nil, false, authz.Forbidden("this update creates "+doc.Type()+"/"+doc.ID()+", and creating "+doc.Type(), doc.Type(), scope.Create)
+		}
 	}
 	if prev == nil {
 		out, err = s.write(ctx, tx, doc, nil, 1, method)

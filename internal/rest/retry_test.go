@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
@@ -24,7 +25,7 @@ func TestDeadlockedTransactionsAreRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		svc := rest.New(st, reg)
 		patient := func(id string, n int) []byte {
 			return fmt.Appendf(nil, `{"resourceType":"Patient","id":%q,"name":[{"family":"F%d"}]}`, id, n)

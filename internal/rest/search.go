@@ -10,6 +10,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
+	"github.com/sharedcare/sharedcare/internal/authz"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
@@ -117,6 +120,8 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 	if len(q.Includes)+len(q.RevIncludes) == 0 {
 		return nil
 	}
+	p := auth.PrincipalFrom(ctx)
+	readable := &includable{p: p, full: authz.Full(p, scope.Read)}
 	seen := map[string]bool{}
 	bytes := 0
 	for _, r := range page.Resources {
@@ -164,12 +169,17 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 				if full || inc.Source != "" && inc.Source != typ {
 					continue
 				}
-				asked := room()
-				rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, inc.Target, asked)
-				if err != nil {
-					return err
+				for _, target := range readable.targets(inc.Target, s.includeTargets(typ, inc.Param)) {
+					if full {
+						break
+					}
+					asked := room()
+					rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, target, asked)
+					if err != nil {
+						return err
+					}
+					add(rs, asked)
 				}
-				add(rs, asked)
 			}
 		}
 		for _, inc := range q.RevIncludes {
@@ -184,12 +194,17 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 				if source == "" {
 					source = "*"
 				}
-				asked := room()
-				rs, err := s.store.Referencing(ctx, source, inc.Param, typ, ids, asked)
-				if err != nil {
-					return err
+				for _, src := range readable.targets(source, s.registry.Names()) {
+					if full {
+						break
+					}
+					asked := room()
+					rs, err := s.store.Referencing(ctx, src, inc.Param, typ, ids, asked)
+					if err != nil {
+						return err
+					}
+					add(rs, asked)
 				}
-				add(rs, asked)
 			}
 		}
 		sort.Slice(next, func(i, j int) bool { return next[i].Type+"/"+next[i].ID < next[j].Type+"/"+next[j].ID })
@@ -203,6 +218,47 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 			"ask for fewer matches per page (_count) to get all of them", len(included), search.MaxIncluded, search.MaxPageBytes))
 	}
 	return nil
+}
+
+// includable narrows _include and _revinclude to the types the caller may
+// read, unrestricted: the others are never fetched (a granular scope's
+// restriction is not applied to included resources, so they are left out
+// too).
+type includable struct {
+	p    auth.Principal
+	full bool      // the caller may read every type: no narrowing
+	one  [1]string // what targets returns then, without allocating
+}
+
+// targets are the types one include step may fetch: want itself ("" or
+// "*" for any type) when the caller may read every type, else the readable
+// ones of want, or of candidates when want is any type. None means the
+// step is skipped.
+func (in *includable) targets(want string, candidates []string) []string {
+	anyType := want == "" || want == "*"
+	switch {
+	case in.full, !anyType && in.p.Allows(want, scope.Read):
+		in.one[0] = want
+		return in.one[:]
+	case !anyType:
+		return nil
+	}
+	var out []string
+	for _, t := range candidates {
+		if in.p.Allows(t, scope.Read) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// includeTargets are the types param of typ may refer to: every served
+// type for "*" or a parameter that names none.
+func (s *Service) includeTargets(typ, param string) []string {
+	if p, ok := s.registry.Params().Lookup(typ, param); ok && param != "*" && len(p.Target) > 0 {
+		return p.Target
+	}
+	return s.registry.Names()
 }
 
 // Reindex rebuilds the search index of every current resource from its

@@ -161,6 +161,7 @@ func (rt *Router) entryRequest(outer *Request, svc *rest.Service, method, rawURL
 		return nil, nil, fhirerr.New(fhirerr.MethodNotAllowed, "not-supported", "", "%s is not supported on %s", req.Method, ro.shape)
 	}
 	h := ep.h
+	req.kind = ep.kind // decorate sets it again; a transaction's preflight reads it
 	switch req.Method {
 	case http.MethodPost, http.MethodPut:
 		if len(resource) == 0 {

@@ -28,7 +28,7 @@ func (rt *Router) history(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := store.HistoryQuery{Type: r.Type, ID: r.ID, Count: max(count, 1)}
+	q := store.HistoryQuery{Type: r.Type, ID: r.ID, Types: r.types, Count: max(count, 1)}
 	if s := r.Query.Get("_since"); s != "" {
 		if q.Since, err = parseInstant(s); err != nil {
 			return nil, fhirerr.Invalidf("", "_since=%q is not a valid instant (e.g. 2026-11-21T09:00:00Z): %v", s, err)

@@ -17,10 +17,14 @@ type Operation struct {
 	Handler Handler
 }
 
-// CheckOperations reports definitions without a function and functions
-// without a definition: the two must match one to one.
+// CheckOperations reports definitions without a function, functions
+// without a definition (the two must match one to one) and definitions
+// that do not declare the scopes they need (see CheckScopes).
 func CheckOperations(reg *registry.Registry, ops []Operation) error {
 	var problems []string
+	if err := CheckScopes(reg.Operations()); err != nil {
+		problems = append(problems, err.Error())
+	}
 	defined := map[string]bool{}
 	for _, d := range reg.Operations() {
 		defined[d.Code] = true
@@ -35,6 +39,21 @@ func CheckOperations(reg *registry.Registry, ops []Operation) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("router.CheckOperations: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// CheckScopes reports definitions that declare no scope
+// (registry.ScopeExtension): such an operation is refused to every client.
+func CheckScopes(defs []registry.Operation) error {
+	var missing []string
+	for _, d := range defs {
+		if len(d.Scopes) == 0 {
+			missing = append(missing, d.Code)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("OperationDefinitions without a %s extension declaring their scopes: %s", registry.ScopeExtension, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -64,6 +64,9 @@ type Request struct {
 	warnings *rest.Warnings
 	// bundle is the decoded batch or transaction Bundle of a POST to the base.
 	bundle *bundleRequest
+	// types narrow a system history to what the caller may search; nil
+	// for every type (see authorize).
+	types []string
 }
 
 // Kind is the interaction a request is.
@@ -160,8 +163,17 @@ func New(opts Options) *Router {
 }
 
 // decorate wraps h in the middleware chain, marking the request as an
-// interaction of kind k first.
+// interaction of kind k first. Authorisation is innermost: the middlewares
+// (authentication, audit, metrics) see what it refuses, and it sees the
+// principal authentication put in the context.
 func (rt *Router) decorate(k Kind, h Handler) Handler {
+	inner := h
+	h = func(ctx context.Context, r *Request) (*Response, error) {
+		if err := rt.authorize(ctx, r); err != nil {
+			return nil, err
+		}
+		return inner(ctx, r)
+	}
 	for i := len(rt.opts.Middleware) - 1; i >= 0; i-- {
 		h = rt.opts.Middleware[i](h)
 	}

@@ -14,19 +14,12 @@ import (
 
 // search returns a searchset Bundle of the resources matching the query.
 func (rt *Router) search(ctx context.Context, r *Request) (*Response, error) {
-	values := url.Values{}
-	for k, v := range r.Query {
-		values[k] = append([]string(nil), v...)
+	values, err := r.searchValues()
+	if err != nil {
+		return nil, err
 	}
 	self := r.URL
-	if r.Method == http.MethodPost { // _search: the form adds to the query string
-		form, err := search.ParseQuery(string(r.Body))
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range form {
-			values[k] = append(values[k], v...)
-		}
+	if r.Method == http.MethodPost {
 		self = r.Base + "/" + r.Type + "?" + values.Encode()
 	}
 	if values.Get("_summary") == "count" {
@@ -35,7 +28,6 @@ func (rt *Router) search(ctx context.Context, r *Request) (*Response, error) {
 	strict := prefer(r.Header, "handling") == "strict"
 	var q *search.Query
 	var page *store.SearchPage
-	var err error
 	switch {
 	case r.Compartment != "":
 		q, page, err = r.Service.CompartmentSearch(ctx, r.Compartment, r.ID, r.Type, values, strict)
@@ -91,4 +83,20 @@ func (rt *Router) search(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	return &Response{Status: http.StatusOK, Body: body}, nil
+}
+
+// searchValues are a search's parameters: the query string's, and for POST
+// _search the form's added to them.
+func (r *Request) searchValues() (url.Values, error) {
+	values := cloneValues(r.Query)
+	if r.Method == http.MethodPost { // _search: the form adds to the query string
+		form, err := search.ParseQuery(string(r.Body))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range form {
+			values[k] = append(values[k], v...)
+		}
+	}
+	return values, nil
 }

@@ -107,6 +107,9 @@ func (rt *Router) runTransaction(ctx context.Context, r *Request, b *bundleReque
 	if err != nil {
 		return nil, err
 	}
+	if err := rt.preflight(ctx, r, entries); err != nil {
+		return nil, err
+	}
 	err = r.Service.InTx(ctx, func(tx *rest.Service) error {
 		tx.DeferReferenceChecks()
 		t := &txRun{rt: rt, outer: r, tx: tx, entries: entries, placeholders: map[string]*txEntry{}, conditional: map[string]string{}}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/router"
@@ -45,7 +46,7 @@ func TestTransactionFromGo(t *testing.T) {
 			}
 		}
 		rt := router.New(router.Options{Registry: reg, Middleware: []router.Middleware{see}})
-		ctx := rest.WithBase(context.Background(), "https://example.org/fhir")
+		ctx := rest.WithBase(auth.AsSystem(context.Background()), "https://example.org/fhir")
 		bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
 		 {"fullUrl":"urn:uuid:0b6c2f4e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
 		 {"resource":{"resourceType":"Organization","identifier":[{"system":"urn:t","value":"gp"}]},"request":{"method":"PUT","url":"Organization?identifier=urn:t|gp"}},

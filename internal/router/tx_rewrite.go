@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -109,6 +110,9 @@ func (t *txRun) conditionalReference(ctx context.Context, path, typ, criteria st
 				return e.target(), nil
 			}
 		}
+	}
+	if err := t.rt.criteria(auth.PrincipalFrom(ctx), typ, "the conditional reference "+typ+"?…", want); err != nil {
+		return "", relocate(err, path)
 	}
 	matches, err := t.tx.Match(ctx, typ, criteria)
 	if err != nil {

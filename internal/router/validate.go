@@ -6,6 +6,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
+	"github.com/sharedcare/sharedcare/internal/authz"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -21,6 +24,9 @@ func (rt *Router) Builtin() []Operation {
 // such as CheckOperations.
 func Builtin() []Operation { return (&Router{}).Builtin() }
 
+// validateNeeds is the permission each $validate mode's dry run needs.
+var validateNeeds = map[string]scope.Permission{"create": scope.Create, "update": scope.Update, "delete": scope.Delete}
+
 // errDryRun ends the transaction $validate runs a write in, so that nothing
 // it did is kept.
 var errDryRun = errors.New("router.validate: dry run, rolled back")
@@ -33,6 +39,11 @@ var errDryRun = errors.New("router.validate: dry run, rolled back")
 func (rt *Router) validate(ctx context.Context, r *Request) (*Response, error) {
 	in, err := validateInput(r)
 	if err != nil {
+		return nil, err
+	}
+	// The definition declares c, what the default mode tries; the others
+	// try an update or a delete, and need what those need.
+	if err := authz.Need(auth.PrincipalFrom(ctx), r.Type, validateNeeds[in.mode]); err != nil {
 		return nil, err
 	}
 	var issues []fhirerr.Issue

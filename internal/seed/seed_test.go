@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/search"
@@ -154,7 +155,7 @@ func TestGeneratedResponsesPassTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		ctx := context.Background()
+		ctx := auth.AsSystem(context.Background())
 		svc := rest.New(st, reg)
 		wf := workflow.New(svc, workflow.Config{ExtractThreshold: 5, UnacknowledgedAfter: time.Hour, RequireQuestionnaire: true})
 		if err := wf.LoadContent(ctx, api.FS); err != nil {

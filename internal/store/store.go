@@ -146,8 +146,11 @@ type RequestRecord struct {
 // HistoryQuery selects versions for a history interaction. Type and ID narrow
 // it to a type or an instance; empty means all.
 type HistoryQuery struct {
-	Type  string
-	ID    string
+	Type string
+	ID   string
+	// Types, when not empty, narrow a history across types to these: the
+	// ones the caller may search.
+	Types []string
 	Since time.Time // versions last updated at or after; zero for all
 	Count int       // page size, at least 1
 	// Before is the cursor of the next page: only versions written before

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -62,7 +63,7 @@ func TestHandoverChecksInsideItsTransaction(t *testing.T) {
 		if gpURL != "" { // the other entries name the practice by its fullUrl: now by its id
 			body = bytes.ReplaceAll(body, []byte(`"`+gpURL+`"`), []byte(`"Organization/gp-practice-a"`))
 		}
-		ctx := rest.WithBase(context.Background(), "https://example.org/fhir")
+		ctx := rest.WithBase(auth.AsSystem(context.Background()), "https://example.org/fhir")
 		serve := func(svc *rest.Service) (*router.Response, error) {
 			return rt.Serve(ctx, &router.Request{Method: http.MethodPost, Header: http.Header{}, Base: "https://example.org/fhir",
 				Service: svc, Body: body}, "$handover")

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/scope"
+	"github.com/sharedcare/sharedcare/internal/authz"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -60,11 +63,17 @@ func handoverRequest(body []byte) (req rest.Request, ok bool, err error) {
 // resolver finds references a handover makes outside its Bundle.
 type resolver struct{ r Records }
 
+// It reads as the caller: a reference to a type the caller may not search
+// (conditional) or read is refused with 403, not answered.
 func (rv resolver) Resolve(ctx context.Context, ref string) (map[string]any, bool, error) {
+	p := auth.PrincipalFrom(ctx)
 	if typ, criteria, ok := strings.Cut(ref, "?"); ok && !strings.Contains(typ, ":") {
 		values, err := search.ParseQuery(criteria)
 		if err != nil {
 			return nil, false, nil
+		}
+		if err := authz.Need(p, typ, scope.Search); err != nil {
+			return nil, false, err
 		}
 		_, page, err := rv.r.Search(ctx, typ, values, true)
 		if err != nil || len(page.Resources) != 1 {
@@ -75,6 +84,9 @@ func (rv resolver) Resolve(ctx context.Context, ref string) (map[string]any, boo
 	typ, id := fhir.LocalTarget(ref, rest.Base(ctx))
 	if typ == "" {
 		return nil, false, nil
+	}
+	if err := authz.Need(p, typ, scope.Read); err != nil {
+		return nil, false, err
 	}
 	res, err := rv.r.Read(ctx, typ, id)
 	switch {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -33,7 +34,7 @@ func put(t *testing.T, svc *rest.Service, body string) {
 	if err := json.Unmarshal([]byte(body), &head); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := svc.Update(context.Background(), head.ResourceType, head.ID, []byte(body), 0); err != nil {
+	if _, _, err := svc.Update(auth.AsSystem(context.Background()), head.ResourceType, head.ID, []byte(body), 0); err != nil {
 		t.Fatalf("PUT %s/%s: %v", head.ResourceType, head.ID, err)
 	}
 }
@@ -70,7 +71,7 @@ func TestOverdue(t *testing.T) {
 		put(t, svc, task("not-yet", "accepted", "Organization/gp", day(40)))
 		put(t, svc, task("waiting", "requested", "Organization/gp", day(40)))
 		put(t, svc, task("elsewhere", "accepted", "Organization/other", day(-3)))
-		ctx := rest.WithBase(context.Background(), "http://test/fhir")
+		ctx := rest.WithBase(auth.AsSystem(context.Background()), "http://test/fhir")
 
 		listed := func(owner string) []string {
 			t.Helper()
@@ -157,7 +158,7 @@ func TestSummaryGroupsTasksByOwner(t *testing.T) {
 				`"owner":{"reference":"Organization/`+tk.owner+`","display":"`+tk.owner+` team"},"description":"`+tk.id+`",`+
 				`"restriction":{"period":{"end":"`+tk.due+`"}}}`)
 		}
-		body, err := w.Summary(context.Background(), "p")
+		body, err := w.Summary(auth.AsSystem(context.Background()), "p")
 		if err != nil {
 			t.Fatal(err)
 		}

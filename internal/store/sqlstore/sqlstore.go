@@ -359,6 +359,9 @@ func (s *Store) History(ctx context.Context, q store.HistoryQuery) (_ *store.His
 	if q.ID != "" {
 		where, args = append(where, "id = ?"), append(args, q.ID)
 	}
+	if len(q.Types) > 0 {
+		where, args = append(where, "type IN ("+placeholders(len(q.Types))+")"), append(args, strings2any(q.Types)...)
+	}
 	if !q.Since.IsZero() {
 		where, args = append(where, "last_updated >= ?"), append(args, q.Since.UnixMicro())
 	}

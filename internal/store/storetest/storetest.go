@@ -230,6 +230,7 @@ func testHistory(t *testing.T, s store.Store) {
 	}{
 		{"system", store.HistoryQuery{Count: 10}, []string{"Patient/b/1", "Patient/a/3", "Patient/a/2", "Task/x/1", "Patient/a/1"}, 5},
 		{"type", store.HistoryQuery{Type: "Patient", Count: 10}, []string{"Patient/b/1", "Patient/a/3", "Patient/a/2", "Patient/a/1"}, 4},
+		{"types", store.HistoryQuery{Types: []string{"Task", "Observation"}, Count: 10}, []string{"Task/x/1"}, 1},
 		{"instance", store.HistoryQuery{Type: "Patient", ID: "a", Count: 10}, []string{"Patient/a/3", "Patient/a/2", "Patient/a/1"}, 3},
 		{"since", store.HistoryQuery{Since: t0.Add(2 * time.Second), Count: 10}, []string{"Patient/b/1", "Patient/a/3", "Patient/a/2"}, 3},
 		{"page", store.HistoryQuery{Count: 2}, []string{"Patient/b/1", "Patient/a/3"}, 5},
