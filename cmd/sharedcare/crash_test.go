@@ -43,8 +43,10 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd  *exec.Cmd
 	base string // http://addr
-	done chan error
-	logs *bytes.Buffer
+	// client sends requests with a full-access token.
+	client *http.Client
+	done   chan error
+	logs   *bytes.Buffer
 	// killed makes kill run once.
 	killed sync.Once
 }
@@ -71,6 +73,7 @@ func startProcess(t *testing.T, dbURL string) *process {
 		if resp, err := http.Get(p.base + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				p.client = authorized(t, dbURL, p.base, 60*time.Second)
 				return p
 			}
 		}
@@ -153,7 +156,7 @@ func crashRound(t *testing.T, p *process, round int) []sent {
 		acked int
 		wg    sync.WaitGroup
 	)
-	client := &http.Client{Timeout: 30 * time.Second}
+	client := p.client
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
@@ -206,7 +209,7 @@ func checkAllOrNothing(t *testing.T, p *process, transactions []sent) {
 	t.Helper()
 	var lost, partial, unacked int
 	for _, s := range transactions {
-		resp, err := http.Get(p.base + "/fhir/Patient?_summary=count&identifier=" + crashSystem + "|" + s.marker)
+		resp, err := p.client.Get(p.base + "/fhir/Patient?_summary=count&identifier=" + crashSystem + "|" + s.marker)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,7 @@ func TestHostileBatteryStaysSmall(t *testing.T) {
 				db = testdb.PostgresSchemaURL(t)
 			}
 			p := startProcess(t, db)
-			client := &http.Client{Timeout: 60 * time.Second}
+			client := p.client
 			patient := post(t, client, p.base+"/fhir/Patient", `{"resourceType":"Patient","name":[{"family":"Ordinary"}]}`)
 			for i := 0; i < 50; i++ {
 				post(t, client, p.base+"/fhir/Observation", fmt.Sprintf(`{"resourceType":"Observation","status":"final",`+

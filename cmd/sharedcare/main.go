@@ -37,6 +37,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/issuers"
+	"github.com/sharedcare/sharedcare/internal/auth/token"
 	"github.com/sharedcare/sharedcare/internal/config"
 	"github.com/sharedcare/sharedcare/internal/httpapi"
 	"github.com/sharedcare/sharedcare/internal/registry"
@@ -162,7 +165,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	tokens, err := token.New(ctx, st, token.Options{})
+	if err != nil {
+		return err
+	}
+	var authenticator auth.Authenticator = tokens
+	if len(cfg.AuthIssuers) > 0 {
+		authenticator = issuers.New(ctx, cfg.AuthIssuers, nil).Or(tokens)
+	}
+	if cfg.AuthOff {
+		log.Warn("authentication is OFF (SHAREDCARE_AUTH=off): anyone who can reach this port may read and change every record; never run a server holding real patients' data like this")
+	}
 	handler := httpapi.New(httpapi.Options{
+		Authenticator:    authenticator,
+		TokenServer:      tokens,
+		AuthOff:          cfg.AuthOff,
 		Service:          svc,
 		Workflow:         wf,
 		Registry:         reg,

@@ -33,13 +33,15 @@ func freeAddr(t *testing.T) string {
 // Not parallel: it sequences the shutdown with 200 ms sleeps, which other tests' load would stretch.
 func TestGracefulShutdown(t *testing.T) {
 	addr := freeAddr(t)
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sc.db")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", addr, "-database-url", "sqlite:" + filepath.Join(t.TempDir(), "sc.db"), "-log-level", "error"})
+		done <- run(ctx, []string{"-addr", addr, "-database-url", db, "-log-level", "error"})
 	}()
 	waitHealthy(t, "http://"+addr+"/healthz", done)
+	bearer := fullAccessToken(t, db, "http://"+addr)
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -47,8 +49,8 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"resourceType":"Patient","name":[{"family":"InFlight"}]}`
-	fmt.Fprintf(conn, "POST /fhir/Patient HTTP/1.1\r\nHost: %s\r\nContent-Type: application/fhir+json\r\nContent-Length: %d\r\n\r\n%s",
-		addr, len(body), body[:10])
+	fmt.Fprintf(conn, "POST /fhir/Patient HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/fhir+json\r\nContent-Length: %d\r\n\r\n%s",
+		addr, bearer, len(body), body[:10])
 	time.Sleep(200 * time.Millisecond) // the server is now reading the body
 
 	cancel() // what SIGTERM does through signal.NotifyContext
@@ -141,17 +143,18 @@ func TestReindex(t *testing.T) {
 	go func() { done <- run(ctx, []string{"-addr", addr, "-database-url", db, "-log-level", "error"}) }()
 	base := "http://" + addr
 	waitHealthy(t, base+"/healthz", done)
+	client := authorized(t, db, base, 30*time.Second)
 	for i := 0; i < 3; i++ {
 		req, _ := http.NewRequest("PUT", fmt.Sprintf("%s/fhir/Patient/p%d", base, i), strings.NewReader(fmt.Sprintf(`{"resourceType":"Patient","id":"p%d","gender":"female"}`, i)))
 		req.Header.Set("Content-Type", "application/fhir+json")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 	}
 	total := func() string {
-		resp, err := http.Get(base + "/fhir/Patient?gender=female&_summary=count")
+		resp, err := client.Get(base + "/fhir/Patient?gender=female&_summary=count")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -56,7 +56,7 @@ func call(c *http.Client, method, url, body string, want int) []byte {
 // seedServer starts a server on the dialect with one Patient and n CarePlans.
 func seedServer(b *testing.B, dialect string, n int) (s *server, patient string, plans []string) {
 	s = newServer(b, testdb.Open(b, dialect), 0)
-	c := s.http.Client()
+	c := s.client()
 	var p struct{ ID string }
 	_ = json.Unmarshal(call(c, "POST", s.url+"/Patient", `{"resourceType":"Patient"}`, 201), &p)
 	for i := 0; i < n; i++ {
@@ -75,7 +75,7 @@ func BenchmarkCreate(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				c := s.http.Client()
+				c := s.client()
 				for pb.Next() {
 					call(c, "POST", s.url+"/CarePlan", body, 201)
 				}
@@ -90,7 +90,7 @@ func BenchmarkRead(b *testing.B) {
 			s, _, plans := seedServer(b, d, 200)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				c := s.http.Client()
+				c := s.client()
 				for i := 0; pb.Next(); i++ {
 					call(c, "GET", s.url+"/CarePlan/"+plans[i%len(plans)], "", 200)
 				}
@@ -105,7 +105,7 @@ func BenchmarkUpdate(b *testing.B) {
 			s, pid, plans := seedServer(b, d, 200)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				c := s.http.Client()
+				c := s.client()
 				for i := 0; pb.Next(); i++ {
 					id := plans[i%len(plans)]
 					call(c, "PUT", s.url+"/CarePlan/"+id, carePlan(pid, id), 200)

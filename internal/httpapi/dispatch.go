@@ -9,7 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/router"
@@ -22,6 +21,18 @@ const queryKey = "sharedcare.query"
 
 // fhir serves everything below the FHIR base.
 func (a *API) fhir(c *gin.Context) {
+	path := strings.TrimPrefix(c.Request.URL.Path, FHIRBase)
+	if a.servePublic(c, path) {
+		return
+	}
+	if !isPublic(path) {
+		ctx, err := a.authenticate(c)
+		if err != nil {
+			a.writeError(c, err)
+			return
+		}
+		c.Request = c.Request.WithContext(ctx)
+	}
 	// The query is read once, strictly: a parameter that cannot be read
 	// fails the request rather than vanish from it (search.ParseQuery).
 	query, err := search.ParseQuery(c.Request.URL.RawQuery)
@@ -95,10 +106,7 @@ func (a *API) serve(c *gin.Context, query url.Values) (*router.Response, error) 
 			}
 		}
 	}
-	// Every HTTP caller is anonymous and unrestricted (authentication
-	// off) until authentication comes.
-	ctx := auth.WithPrincipal(c.Request.Context(), auth.Principal{Kind: auth.Anonymous, Unrestricted: true})
-	return m.Serve(ctx, req)
+	return m.Serve(c.Request.Context(), req)
 }
 
 // readBody reads the request body up to the configured limit.

@@ -13,7 +13,12 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/oauth2"
+
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/authtest"
+	"github.com/sharedcare/sharedcare/internal/auth/token"
 	"github.com/sharedcare/sharedcare/internal/httpapi"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
@@ -29,6 +34,11 @@ type server struct {
 	http *httptest.Server
 	st   *sqlstore.Store
 	wf   *workflow.Workflow
+	ts   *token.Server
+	// token is the bearer token every request carries unless it names its
+	// own Authorization (an empty value sends none): a client with full
+	// access, registered and signed for real.
+	token string
 }
 
 // rowCounts counts the rows of every data table.
@@ -68,6 +78,16 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(
 	for _, o := range options {
 		o(&set)
 	}
+	ts, err := token.New(context.Background(), st, token.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Authenticator == nil {
+		set.Authenticator = ts
+	}
+	if set.TokenServer == nil {
+		set.TokenServer = ts
+	}
 	svc := rest.New(st, reg)
 	if set.modifiers != nil {
 		svc.AllowModifierExtensions(set.modifiers)
@@ -76,8 +96,48 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(
 	set.Service, set.Workflow, set.Registry = svc, wf, reg
 	hs := httptest.NewServer(httpapi.New(set.Options))
 	t.Cleanup(hs.Close)
-	return &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf}
+	s := &server{t: t, url: hs.URL + httpapi.FHIRBase, http: hs, st: st, wf: wf, ts: ts}
+	audience := s.url
+	if set.BaseURL != "" {
+		audience = set.BaseURL
+	}
+	s.token = s.tokenAt(audience)
+	return s
 }
+
+// caller is the principal s.token names: who the Provenance of a Task
+// transition made through do records as agent.
+func (s *server) caller() auth.Principal {
+	s.t.Helper()
+	p, err := s.ts.Authenticate(context.Background(), s.token, s.url)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return p
+}
+
+// tokenFor is an access token of a new client acting for org with scopes.
+func (s *server) tokenFor(org, scopes string) string {
+	s.t.Helper()
+	return authtest.Token(s.t, s.ts, s.st, org, scopes, s.url)
+}
+
+// client is an HTTP client whose requests carry s.token.
+func (s *server) client() *http.Client {
+	c := *s.http.Client()
+	c.Transport = &oauth2.Transport{Source: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: s.token}), Base: c.Transport}
+	return &c
+}
+
+// tokenAt is a full-access token for the FHIR base base (a test reaching
+// the server under another Host or a configured base URL).
+func (s *server) tokenAt(base string) string {
+	s.t.Helper()
+	return authtest.Token(s.t, s.ts, s.st, authtest.Organization, authtest.FullAccess, base)
+}
+
+// bearer is the header pair that sends token (for do's headers).
+func bearer(token string) (string, string) { return "Authorization", "Bearer " + token }
 
 // forEachServer runs fn against a server on each database.
 func forEachServer(t *testing.T, fn func(t *testing.T, s *server)) {
@@ -143,12 +203,16 @@ func (s *server) send(method, path, body string, headers ...string) (*reply, err
 	if body != "" {
 		req.Header.Set("Content-Type", "application/fhir+json")
 	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
 	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i] == "Host" { // Go sends req.Host, never a Host header
+		switch {
+		case headers[i] == "Host": // Go sends req.Host, never a Host header
 			req.Host = headers[i+1]
-			continue
+		case headers[i] == "Authorization" && headers[i+1] == "":
+			req.Header.Del("Authorization")
+		default:
+			req.Header.Set(headers[i], headers[i+1])
 		}
-		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := s.http.Client().Do(req)
 	if err != nil {

@@ -16,9 +16,10 @@ import (
 
 // inProcess prepares one request to run through the handler without a
 // network, so what serving it allocates is the server's own doing.
-func inProcess(h http.Handler, c hostileCase) (serve func() int) {
+func inProcess(h http.Handler, token string, c hostileCase) (serve func() int) {
 	req := httptest.NewRequest(c.method, httpapiBase+c.path, bytes.NewReader([]byte(c.body)))
 	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Set("Authorization", "Bearer "+token)
 	if ct := contentType(c); ct != nil {
 		req.Header.Set(ct[0], ct[1])
 	}
@@ -46,13 +47,13 @@ func allocated(fn func()) uint64 {
 // given names cost 536 MB). Not parallel: it reads process-wide counters.
 func TestRefusedBodyCostsLittle(t *testing.T) {
 	s := newLimitedServer(t, testdb.Open(t, "sqlite"))
-	h := s.http.Config.Handler
+	h, token := s.http.Config.Handler, s.tokenAt(httpapiBase)
 	for _, c := range hostileBodies() {
 		if c.status != http.StatusRequestEntityTooLarge {
 			continue
 		}
 		var status int
-		serve := inProcess(h, c)
+		serve := inProcess(h, token, c)
 		got := allocated(func() { status = serve() })
 		if status != c.status {
 			t.Errorf("%s: status %d, want %d", c.name, status, c.status)
@@ -106,7 +107,7 @@ func BenchmarkHostileBodies(b *testing.B) {
 
 func benchmarkHostileBodies(b *testing.B, dialect string) {
 	s := newLimitedServer(b, testdb.Open(b, dialect))
-	h := s.http.Config.Handler
+	h, token := s.http.Config.Handler, s.tokenAt(httpapiBase)
 	cases := hostileBodies()
 	atLimit := hostileCase{name: "accepted: 1,000 given names", method: "POST", path: "/Patient",
 		body: patientWithGiven(strings.Split(strings.TrimSuffix(strings.Repeat(`"abcdefgh",`, 1000), ","), ",")), status: 201}
@@ -119,7 +120,7 @@ func benchmarkHostileBodies(b *testing.B, dialect string) {
 			var peak uint64
 			for b.Loop() {
 				b.StopTimer()
-				serve := inProcess(h, c)
+				serve := inProcess(h, token, c)
 				b.StartTimer()
 				peak = max(peak, heapPeak(func() {
 					if got := serve(); got != c.status {

@@ -281,7 +281,7 @@ func TestStrandedTaskCanBeClosed(t *testing.T) {
 			t.Fatalf("want one Provenance for the cancellation:\n%v", prov)
 		}
 		who := entries[0].(map[string]any)["resource"].(map[string]any)["agent"].([]any)[0].(map[string]any)["who"]
-		if wantWho, _ := taskflow.Agent(harnessCaller); !cmp.Equal(who, wantWho) {
+		if wantWho, _ := taskflow.Agent(s.caller()); !cmp.Equal(who, wantWho) {
 			t.Errorf("Provenance agent.who %v, want the caller %v", who, wantWho)
 		}
 	})

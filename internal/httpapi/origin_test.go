@@ -29,11 +29,12 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 	})
 	t.Run("allowed host is used", func(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0)
-		r := s.do("POST", "/Patient", patient, "Host", "localhost:8080").mustStatus(t, http.StatusCreated)
+		auth, token := bearer(s.tokenAt("http://localhost:8080/fhir"))
+		r := s.do("POST", "/Patient", patient, "Host", "localhost:8080", auth, token).mustStatus(t, http.StatusCreated)
 		if loc := r.header.Get("Location"); !strings.HasPrefix(loc, "http://localhost:8080/fhir/Patient/") {
 			t.Errorf("Location = %q", loc)
 		}
-		b := s.do("GET", "/Patient", "", "Host", "localhost:8080").mustStatus(t, http.StatusOK)
+		b := s.do("GET", "/Patient", "", "Host", "localhost:8080", auth, token).mustStatus(t, http.StatusOK)
 		if strings.Contains(string(b.body), "127.0.0.1") || !strings.Contains(string(b.body), `"fullUrl":"http://localhost:8080/fhir/Patient/`) {
 			t.Errorf("search links are not from the Host: %s", b.body)
 		}
@@ -49,7 +50,8 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 		s := newServer(t, testdb.Open(t, "sqlite"), 0, func(o *setup) {
 			o.AllowedHosts = []string{"fhir.example.org", "127.0.0.1"}
 		})
-		r := s.do("POST", "/Patient", patient, "Host", "fhir.example.org", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example")
+		auth, token := bearer(s.tokenAt("http://fhir.example.org/fhir"))
+		r := s.do("POST", "/Patient", patient, "Host", "fhir.example.org", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "evil.example", auth, token)
 		if loc := r.mustStatus(t, http.StatusCreated).header.Get("Location"); !strings.HasPrefix(loc, "http://fhir.example.org/fhir/") {
 			t.Errorf("untrusted peer's forwarded headers were used: Location = %q", loc)
 		}
@@ -57,7 +59,8 @@ func TestHostHeaderIsNotReflected(t *testing.T) {
 			o.AllowedHosts = []string{"fhir.example.org"}
 			o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 		})
-		r = trusted.do("POST", "/Patient", patient, "Host", "127.0.0.1:1234", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "fhir.example.org")
+		r = trusted.do("POST", "/Patient", patient, "Host", "127.0.0.1:1234", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "fhir.example.org",
+			"Authorization", "Bearer "+trusted.tokenAt("https://fhir.example.org/fhir"))
 		if loc := r.mustStatus(t, http.StatusCreated).header.Get("Location"); !strings.HasPrefix(loc, "https://fhir.example.org/fhir/Patient/") {
 			t.Errorf("trusted proxy's forwarded headers were not used: Location = %q", loc)
 		}

@@ -56,8 +56,11 @@ func statusFor(k fhirerr.Kind) int {
 func (a *API) writeError(c *gin.Context, err error) {
 	fe := render(c.Request.Context(), err)
 	status := statusFor(fe.Kind)
-	if fe.Kind == fhirerr.Unavailable {
+	switch fe.Kind {
+	case fhirerr.Unavailable:
 		c.Header("Retry-After", retryAfterSeconds)
+	case fhirerr.Unauthorized:
+		c.Header("WWW-Authenticate", challenge)
 	}
 	if fe.Kind == fhirerr.NotModified {
 		c.Status(status)

@@ -31,7 +31,7 @@ func BenchmarkScale(b *testing.B) {
 	}
 	b.Cleanup(func() { st.Close() })
 	s := newServer(b, st, 0)
-	c := s.http.Client()
+	c := s.client()
 	const practices, patients = 500, 48500 // as seeded by sharedcare seed -patients 48500
 	queries := []struct {
 		name string

@@ -1,33 +1,21 @@
 package httpapi_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sharedcare/sharedcare/internal/auth"
-	"github.com/sharedcare/sharedcare/internal/auth/scope"
-	"github.com/sharedcare/sharedcare/internal/router"
+	"github.com/sharedcare/sharedcare/internal/auth/authtest"
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 )
 
-// scopesHeader stands in for a token until authentication lands: an
-// interaction middleware (where authentication will hang) makes the caller
-// a client granted the header's scopes.
-const scopesHeader = "X-Test-Scopes"
-
-// asScopes is an interaction middleware naming the caller from the request.
-func asScopes(next router.Handler) router.Handler {
-	return func(ctx context.Context, r *router.Request) (*router.Response, error) {
-		if s := r.Header.Get(scopesHeader); s != "" {
-			ctx = auth.WithPrincipal(ctx, auth.Principal{Kind: auth.Client, ClientID: "test", Scopes: scope.MustParse(s)})
-		}
-		return next(ctx, r)
-	}
+// withScopes is the header pair of a real token of a new client granted scopes.
+func (s *server) withScopes(scopes string) []string {
+	s.t.Helper()
+	return []string{"Authorization", "Bearer " + s.tokenFor(authtest.Organization, scopes)}
 }
 
 // TestScopesOverHTTP: a refused interaction is a 403 OperationOutcome
@@ -36,9 +24,9 @@ func asScopes(next router.Handler) router.Handler {
 func TestScopesOverHTTP(t *testing.T) {
 	t.Parallel()
 	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
-		s := newServer(t, st, 0, func(set *setup) { set.Interaction = []router.Middleware{asScopes} })
+		s := newServer(t, st, 0)
 		id := s.create(`{"resourceType":"Patient"}`)
-		r := s.do("GET", "/Patient/"+id, "", scopesHeader, "system/Task.rs")
+		r := s.do("GET", "/Patient/"+id, "", s.withScopes("system/Task.rs")...)
 		if r.status != http.StatusForbidden {
 			t.Fatalf("read without the scope: status %d, want 403:\n%s", r.status, r.body)
 		}
@@ -46,7 +34,7 @@ func TestScopesOverHTTP(t *testing.T) {
 		if issues[0].Code != "forbidden" || !strings.Contains(issues[0].Diagnostics, "reading Patient needs the scope system/Patient.r (or system/*.r, or the v1 system/Patient.read)") {
 			t.Errorf("read without the scope: %s", r.body)
 		}
-		s.do("GET", "/Patient/"+id, "", scopesHeader, "system/Patient.read").mustStatus(t, http.StatusOK)
+		s.do("GET", "/Patient/"+id, "", s.withScopes("system/Patient.read")...).mustStatus(t, http.StatusOK)
 
 		bundle := func(typ string) string {
 			return `{"resourceType":"Bundle","type":"` + typ + `","entry":[
@@ -54,7 +42,7 @@ func TestScopesOverHTTP(t *testing.T) {
 			 {"resource":{"resourceType":"Task","status":"requested","intent":"order"},"request":{"method":"POST","url":"Task"}}]}`
 		}
 		before := s.rowCounts()
-		r = s.do("POST", "", bundle("transaction"), scopesHeader, "system/Patient.c")
+		r = s.do("POST", "", bundle("transaction"), s.withScopes("system/Patient.c")...)
 		if r.status != http.StatusForbidden {
 			t.Fatalf("transaction: status %d, want 403:\n%s", r.status, r.body)
 		}
@@ -64,7 +52,7 @@ func TestScopesOverHTTP(t *testing.T) {
 		if diff := cmp.Diff(before, s.rowCounts()); diff != "" {
 			t.Errorf("the refused transaction wrote (-before +after):\n%s", diff)
 		}
-		r = s.do("POST", "", bundle("batch"), scopesHeader, "system/Patient.c").mustStatus(t, http.StatusOK)
+		r = s.do("POST", "", bundle("batch"), s.withScopes("system/Patient.c")...).mustStatus(t, http.StatusOK)
 		var got []string
 		for _, e := range r.json(t)["entry"].([]any) {
 			got = append(got, e.(map[string]any)["response"].(map[string]any)["status"].(string))
@@ -72,14 +60,14 @@ func TestScopesOverHTTP(t *testing.T) {
 		if diff := cmp.Diff([]string{"201 Created", "403 Forbidden"}, got); diff != "" {
 			t.Errorf("batch statuses (-want +got):\n%s", diff)
 		}
-		s.do("GET", "/metadata", "", scopesHeader, "openid").mustStatus(t, http.StatusOK)
+		s.do("GET", "/metadata", "", s.withScopes("openid")...).mustStatus(t, http.StatusOK)
 
 		// $handover: the scopes it declares, then each entry of the
 		// transaction it runs, before anything is written.
 		handover := mustJSON(t, handoverBundle(t))
 		declared := "system/*.read system/CarePlan.c system/Task.c system/Communication.c"
 		before = s.rowCounts()
-		r = s.do("POST", "/$handover", handover, scopesHeader, declared)
+		r = s.do("POST", "/$handover", handover, s.withScopes(declared)...)
 		if codes, expr := r.outcome(t); r.status != http.StatusForbidden || !cmp.Equal(codes, []string{"forbidden"}) ||
 			!cmp.Equal(expr, []string{"Bundle.entry[0]"}) || !strings.Contains(string(r.body), "system/Organization.u") {
 			t.Errorf("$handover writing Organizations without the scope: %d\n%s", r.status, r.body)
@@ -87,10 +75,10 @@ func TestScopesOverHTTP(t *testing.T) {
 		if diff := cmp.Diff(before, s.rowCounts()); diff != "" {
 			t.Errorf("the refused handover wrote (-before +after):\n%s", diff)
 		}
-		r = s.do("POST", "/$handover", handover, scopesHeader, "system/*.read system/Task.write")
+		r = s.do("POST", "/$handover", handover, s.withScopes("system/*.read system/Task.write")...)
 		if !strings.Contains(string(r.body), "$handover needs the scope system/CarePlan.c") {
 			t.Errorf("$handover without its declared scopes: %d\n%s", r.status, r.body)
 		}
-		s.do("POST", "/$handover", handover, scopesHeader, "system/*.read system/*.write").mustStatus(t, http.StatusOK)
+		s.do("POST", "/$handover", handover, s.withScopes("system/*.read system/*.write")...).mustStatus(t, http.StatusOK)
 	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/router"
@@ -65,6 +66,15 @@ type Options struct {
 	// CORSOrigins are the browser origins allowed cross-origin calls; none
 	// sends no CORS headers.
 	CORSOrigins []string
+	// Authenticator verifies the bearer token every request under the FHIR
+	// base needs (but /metadata and the SMART discovery, token and key
+	// paths). Nil lets nobody in, unless AuthOff.
+	Authenticator auth.Authenticator
+	// AuthOff switches authentication off (SHAREDCARE_AUTH=off): every
+	// caller may do everything. /metadata says so.
+	AuthOff bool
+	// TokenServer serves {base}/auth/token and {base}/auth/jwks; nil: not served.
+	TokenServer TokenServer
 	// MetricsCollectors are served at /metrics beside the request, Go
 	// runtime and process metrics, e.g. the database pool's.
 	MetricsCollectors []prometheus.Collector
@@ -120,7 +130,7 @@ func New(opts Options) http.Handler {
 	if opts.Workflow != nil {
 		ops = opts.Workflow.Operations()
 	}
-	a.router = router.New(router.Options{Registry: opts.Registry, Operations: ops, Middleware: opts.Interaction,
+	a.router = router.New(router.Options{Registry: opts.Registry, Operations: ops, Middleware: opts.Interaction, AuthOff: opts.AuthOff,
 		EntryError: a.entryError, Path: FHIRBase, MaxBundleEntries: opts.MaxBundleEntries, Version: opts.Version, Started: a.started})
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

@@ -42,7 +42,7 @@ func BenchmarkTransaction(b *testing.B) {
 		for _, n := range []int{100, 1000} {
 			b.Run(fmt.Sprintf("%s/%d", d, n), func(b *testing.B) {
 				s := newServer(b, testdb.Open(b, d), 0)
-				c := s.http.Client()
+				c := s.client()
 				call(c, "POST", s.url+"/Organization", hospital, 201)
 				bodies := make([]string, b.N)
 				for i := range bodies {

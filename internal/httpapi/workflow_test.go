@@ -14,13 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
-	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
 )
-
-// harnessCaller is the principal the harness's HTTP requests run as
-// (dispatch.go): the Provenance of a transition names it as agent.
-var harnessCaller = auth.Principal{Kind: auth.Anonymous}
 
 // handoverBundle is the workflow's example handover with due dates days
 // after today, so nothing is overdue until the test says so.
@@ -115,7 +110,7 @@ func TestSharedCareJourney(t *testing.T) {
 			mustStatus(t, http.StatusOK)
 		prov := s.do("GET", "/Provenance?target="+tasks[0], "").mustStatus(t, http.StatusOK).json(t)
 		var recorded []string
-		wantWho, _ := taskflow.Agent(harnessCaller)
+		wantWho, _ := taskflow.Agent(s.caller())
 		for _, e := range prov["entry"].([]any) {
 			p := e.(map[string]any)["resource"].(map[string]any)
 			activity := p["activity"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"].(string)
