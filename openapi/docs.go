@@ -27,6 +27,14 @@ const docTemplate = `{
     "paths": {
         "/": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
                 "produces": [
                     "application/json"
@@ -55,10 +63,30 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "POST a Bundle of type batch or transaction to the base. Batch: each entry is processed independently through the same interactions as a single request, and answered in the same position of a batch-response Bundle (status, location, etag, lastModified, the resource, or an OperationOutcome). Transaction: all entries or none, in one database transaction, in the order DELETE, POST, PUT/PATCH, GET; fullUrl placeholders (urn:uuid:, urn:oid:) and conditional references (Patient?identifier=…) are resolved in every entry; the first failure rolls everything back and answers with its OperationOutcome, naming the entry (Bundle.entry[3].resource.status).",
                 "consumes": [
                     "application/json"
@@ -94,6 +122,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "412": {
                         "description": "OperationOutcome: a transaction's conditional criteria match more than one resource",
                         "schema": {
@@ -111,6 +151,14 @@ const docTemplate = `{
         },
         "/$handover": {
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "The hospital submits one transaction Bundle: the follow-up CarePlan, the Tasks handed to primary care, a covering Communication and the treatment-summary Composition (with Patient, Condition, Procedure, MedicationStatement, CareTeam as needed), and a Bundle.identifier (system and value) unique to this handover. The shared-care rules are checked before anything is stored: each broken rule is one issue of a 422 OperationOutcome naming the entry and element. On success everything is stored atomically, with a record of the identifier, and the answer is a Parameters resource: \"outcome\" (the transaction-response Bundle) and one \"waitingTask\" per Task now waiting for the GP. The same Bundle sent again under the same identifier (a retry after a timeout) stores nothing and gets the first answer again; a different Bundle under a used identifier gets 409.",
                 "consumes": [
                     "application/json"
@@ -146,6 +194,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "409": {
                         "description": "OperationOutcome: Bundle.identifier was already used by a different handover",
                         "schema": {
@@ -161,8 +221,36 @@ const docTemplate = `{
                 }
             }
         },
+        "/.well-known/smart-configuration": {
+            "get": {
+                "description": "Where the token endpoint and the server's keys are, the client authentication it takes (private_key_jwt) and its algorithms, the grant (client_credentials), the scopes and SMART capabilities.",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authorization"
+                ],
+                "summary": "SMART discovery document",
+                "responses": {
+                    "200": {
+                        "description": "SMART configuration",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.SMARTConfiguration"
+                        }
+                    }
+                }
+            }
+        },
         "/Patient/{id}/$shared-care-summary": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "One collection Bundle a GP system can render directly: a Composition narrating the patient's active CarePlans, open Tasks grouped by owner with due dates, the CareTeam with each participant's role, the latest completed holistic needs assessment with its distress score and the last 20 Communications in thread order; then those resources.",
                 "produces": [
                     "application/json"
@@ -187,6 +275,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Bundle"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: no such patient",
                         "schema": {
@@ -198,6 +298,14 @@ const docTemplate = `{
         },
         "/Patient/{id}/{type}": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
                 "produces": [
                     "application/json"
@@ -240,12 +348,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/QuestionnaireResponse/{id}/$extract": {
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Returns (does not store) a draft CarePlan (status draft, intent proposal, supportingInfo the response) with one activity per concern rated at or above the configured threshold, highest first, for the clinician to edit and POST.",
                 "produces": [
                     "application/json"
@@ -270,6 +398,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: no such response",
                         "schema": {
@@ -287,6 +427,14 @@ const docTemplate = `{
         },
         "/Task/$overdue": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Non-terminal Tasks past their due date (restriction.period.end, searchable as \"due\"), and handed-over Tasks still \"requested\" after the configured number of days, newest risk first; the outcome entry says why each Task of the page is listed. Paged like search: _count (default 20, at most 1000) and a next link; Bundle.total counts every Task at risk.",
                 "produces": [
                     "application/json"
@@ -321,12 +469,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/_history": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Versions newest first as a Bundle of type history, paged with _count and a next link. Also served at /_history and /{type}/_history.",
                 "produces": [
                     "application/json"
@@ -361,6 +529,109 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    }
+                }
+            }
+        },
+        "/auth/jwks": {
+            "get": {
+                "description": "The JSON Web Key Set the server's access tokens verify with: the current signing key and the rotated ones whose tokens may not have expired yet (sharedcare keys rotate).",
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authorization"
+                ],
+                "summary": "The server's public keys",
+                "responses": {
+                    "200": {
+                        "description": "JWKS",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.JSONWebKeySet"
+                        }
+                    }
+                }
+            }
+        },
+        "/auth/token": {
+            "post": {
+                "description": "OAuth 2.0 client credentials (RFC 6749 §4.4) with a signed JWT client assertion (RFC 7523, private_key_jwt): the assertion is signed with RS384 or ES384 (RS256 and ES256 accepted) by a key in the client's registered JWKS, names the client in iss and sub, the token endpoint's URL in aud, expires at most 5 minutes ahead and carries a jti never used before. The granted scope is the requested one narrowed to the client's registered scopes. The access token is a JWT signed by the server's key (see /auth/jwks), valid for at most 300 seconds. A refusal is an RFC 6749 §5.2 error object that says which kind of failure, never which check failed.",
+                "consumes": [
+                    "application/x-www-form-urlencoded"
+                ],
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "authorization"
+                ],
+                "summary": "Get an access token (SMART Backend Services)",
+                "parameters": [
+                    {
+                        "enum": [
+                            "client_credentials"
+                        ],
+                        "type": "string",
+                        "description": "client_credentials",
+                        "name": "grant_type",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "Space-separated SMART scopes, e.g. system/Patient.rs system/Task.cru",
+                        "name": "scope",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                        ],
+                        "type": "string",
+                        "description": "The assertion's type",
+                        "name": "client_assertion_type",
+                        "in": "formData",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "The client's signed JWT assertion",
+                        "name": "client_assertion",
+                        "in": "formData",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The access token (Cache-Control: no-store)",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.TokenResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "invalid_request (not a form, a parameter repeated), invalid_grant, invalid_scope or unsupported_grant_type",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OAuthError"
+                        }
+                    },
+                    "401": {
+                        "description": "invalid_client: the assertion does not authenticate a registered, enabled client",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OAuthError"
+                        }
                     }
                 }
             }
@@ -386,6 +657,14 @@ const docTemplate = `{
         },
         "/{type}": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
                 "produces": [
                     "application/json"
@@ -421,10 +700,30 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "PUT /{type}?criteria: no match creates the resource (with the body's id, if any), one match updates it (a body id must be the match's), several give 412.",
                 "consumes": [
                     "application/json"
@@ -479,6 +778,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "412": {
                         "description": "OperationOutcome: the criteria match more than one resource",
                         "schema": {
@@ -488,6 +799,14 @@ const docTemplate = `{
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Validates the body as an R4 resource of the type in the path, assigns a new id and version 1, and stores it. Honours Prefer: return=minimal|representation|OperationOutcome (the OperationOutcome also carries warnings, such as a QuestionnaireResponse stored unchecked because its Questionnaire is not on this server). With If-None-Exist (search criteria) the create is conditional: no match creates, one match returns it with 200 and stores nothing, several give 412.",
                 "consumes": [
                     "application/json"
@@ -548,6 +867,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: type not supported",
                         "schema": {
@@ -575,6 +906,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "DELETE /{type}?criteria: no match deletes nothing (200), one match is deleted, several give 412.",
                 "produces": [
                     "application/json"
@@ -602,6 +941,18 @@ const docTemplate = `{
                     "204": {
                         "description": "Deleted (Prefer: return=minimal)"
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "409": {
                         "description": "OperationOutcome: current resources refer to the match (referential integrity)",
                         "schema": {
@@ -617,6 +968,14 @@ const docTemplate = `{
                 }
             },
             "patch": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "PATCH /{type}?criteria: no match gives 404, one match is patched, several give 412.",
                 "consumes": [
                     "application/json"
@@ -653,6 +1012,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.Resource"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: nothing matches",
                         "schema": {
@@ -670,6 +1041,14 @@ const docTemplate = `{
         },
         "/{type}/$validate": {
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported).",
                 "consumes": [
                     "application/json"
@@ -711,12 +1090,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/{type}/_history": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Versions newest first as a Bundle of type history, paged with _count and a next link. Also served at /_history and /{type}/_history.",
                 "produces": [
                     "application/json"
@@ -758,12 +1157,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/{type}/_search": {
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 search: the type's standard parameters (string, token, reference, date, number, quantity, uri; modifiers :missing :exact :contains :not :text :below :above :[Type]; prefixes eq ne gt lt ge le sa eb ap), _id, _lastUpdated, _tag, _profile, _security, _source; comma = OR, repeated = AND; _count, _sort (_lastUpdated, _id), _total, _summary, _elements. Pages are keyset-paged through next links. Unknown parameters are ignored and reported in an OperationOutcome entry, or refused under Prefer: handling=strict. Also POST /{type}/_search with a form body.",
                 "produces": [
                     "application/json"
@@ -799,12 +1218,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/{type}/{id}": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Returns the current version as stored. If-None-Match and If-Modified-Since give 304 when unchanged; _summary and _elements return a subset.",
                 "produces": [
                     "application/json"
@@ -863,6 +1302,18 @@ const docTemplate = `{
                     "304": {
                         "description": "Not modified"
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: unknown resource or type",
                         "schema": {
@@ -878,6 +1329,14 @@ const docTemplate = `{
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Stores the body as the next version of the resource. A resource that does not exist yet is created with the id in the URL (update-as-create). If-Match makes the update conditional on the current version.",
                 "consumes": [
                     "application/json"
@@ -945,6 +1404,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "412": {
                         "description": "OperationOutcome: If-Match does not match the current version",
                         "schema": {
@@ -954,6 +1425,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Records a deletion as a new version; later reads give 410 Gone. Deleting a resource that does not exist or is already deleted succeeds. A resource that current resources still refer to (through a search parameter, unversioned) is not deleted: 409 listing the first 20 of them and how many there are.",
                 "produces": [
                     "application/json"
@@ -994,8 +1473,14 @@ const docTemplate = `{
                     "204": {
                         "description": "Deleted (Prefer: return=minimal)"
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "403": {
-                        "description": "OperationOutcome: content the server ships (the HNA Questionnaire)",
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this (the issue names the scope needed), or content the server ships (the HNA Questionnaire)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
@@ -1015,6 +1500,14 @@ const docTemplate = `{
                 }
             },
             "patch": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Applies a JSON Patch (Content-Type application/json-patch+json) or a FHIRPath Patch (a Parameters resource, application/fhir+json) to the current version; the result is validated like an update. Honours If-Match.",
                 "consumes": [
                     "application/json"
@@ -1070,6 +1563,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
                     "404": {
                         "description": "OperationOutcome: no such resource",
                         "schema": {
@@ -1093,6 +1598,14 @@ const docTemplate = `{
         },
         "/{type}/{id}/$validate": {
             "post": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "FHIR R4 $validate. The body is the resource, or a Parameters with resource, mode (create | update | delete) and profile. The write the mode names (create at the type level, update at the instance level when no mode is given) runs through the real write path — validation, reference checks, the type's business rules (Task state machine, Questionnaire and QuestionnaireResponse checks, NHS number, modifierExtension allow-list), shipped content and referential integrity — inside a database transaction that is always rolled back: nothing is stored. Hooks and write observers run inside that rolled-back transaction. Answers 200 with an OperationOutcome: the issues the write would have produced (severity error), or one information issue \"no issues\". A profile other than the type's base StructureDefinition gives an error issue (not-supported).",
                 "consumes": [
                     "application/json"
@@ -1141,12 +1654,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/{type}/{id}/_history": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "description": "Versions newest first as a Bundle of type history, paged with _count and a next link. Also served at /_history and /{type}/_history.",
                 "produces": [
                     "application/json"
@@ -1195,12 +1728,32 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
                     }
                 }
             }
         },
         "/{type}/{id}/_history/{vid}": {
             "get": {
+                "security": [
+                    {
+                        "bearer": []
+                    },
+                    {
+                        "smart": []
+                    }
+                ],
                 "produces": [
                     "application/json"
                 ],
@@ -1236,6 +1789,18 @@ const docTemplate = `{
                         "description": "The resource as it was at that version",
                         "schema": {
                             "$ref": "#/definitions/httpapi.Resource"
+                        }
+                    },
+                    "401": {
+                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
+                        }
+                    },
+                    "403": {
+                        "description": "OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed",
+                        "schema": {
+                            "$ref": "#/definitions/httpapi.OperationOutcome"
                         }
                     },
                     "404": {
@@ -1409,6 +1974,68 @@ const docTemplate = `{
                 }
             }
         },
+        "httpapi.JSONWebKey": {
+            "type": "object",
+            "required": [
+                "kid",
+                "kty"
+            ],
+            "properties": {
+                "alg": {
+                    "type": "string",
+                    "enum": [
+                        "RS384",
+                        "ES384"
+                    ]
+                },
+                "crv": {
+                    "type": "string",
+                    "example": "P-384"
+                },
+                "e": {
+                    "type": "string"
+                },
+                "kid": {
+                    "type": "string"
+                },
+                "kty": {
+                    "type": "string",
+                    "enum": [
+                        "RSA",
+                        "EC"
+                    ]
+                },
+                "n": {
+                    "type": "string"
+                },
+                "use": {
+                    "type": "string",
+                    "enum": [
+                        "sig"
+                    ]
+                },
+                "x": {
+                    "type": "string"
+                },
+                "y": {
+                    "type": "string"
+                }
+            }
+        },
+        "httpapi.JSONWebKeySet": {
+            "type": "object",
+            "required": [
+                "keys"
+            ],
+            "properties": {
+                "keys": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/httpapi.JSONWebKey"
+                    }
+                }
+            }
+        },
         "httpapi.Meta": {
             "type": "object",
             "properties": {
@@ -1419,6 +2046,27 @@ const docTemplate = `{
                 "versionId": {
                     "type": "string",
                     "example": "1"
+                }
+            }
+        },
+        "httpapi.OAuthError": {
+            "type": "object",
+            "required": [
+                "error"
+            ],
+            "properties": {
+                "error": {
+                    "type": "string",
+                    "enum": [
+                        "invalid_request",
+                        "invalid_client",
+                        "invalid_grant",
+                        "invalid_scope",
+                        "unsupported_grant_type"
+                    ]
+                },
+                "error_description": {
+                    "type": "string"
                 }
             }
         },
@@ -1530,6 +2178,123 @@ const docTemplate = `{
                     "type": "string",
                     "example": "Patient"
                 }
+            }
+        },
+        "httpapi.SMARTConfiguration": {
+            "type": "object",
+            "required": [
+                "capabilities",
+                "grant_types_supported",
+                "token_endpoint"
+            ],
+            "properties": {
+                "capabilities": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "client-confidential-asymmetric",
+                        "permission-v1",
+                        "permission-v2"
+                    ]
+                },
+                "grant_types_supported": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "client_credentials"
+                    ]
+                },
+                "jwks_uri": {
+                    "type": "string",
+                    "example": "https://fhir.example.org/fhir/auth/jwks"
+                },
+                "scopes_supported": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "system/*.cruds",
+                        "system/*.rs"
+                    ]
+                },
+                "token_endpoint": {
+                    "type": "string",
+                    "example": "https://fhir.example.org/fhir/auth/token"
+                },
+                "token_endpoint_auth_methods_supported": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "private_key_jwt"
+                    ]
+                },
+                "token_endpoint_auth_signing_alg_values_supported": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "RS384",
+                        "ES384"
+                    ]
+                }
+            }
+        },
+        "httpapi.TokenResponse": {
+            "type": "object",
+            "required": [
+                "access_token",
+                "expires_in",
+                "scope",
+                "token_type"
+            ],
+            "properties": {
+                "access_token": {
+                    "type": "string",
+                    "example": "eyJhbGciOiJFUzM4NCIsImtpZCI6IjEiLCJ0eXAiOiJKV1QifQ.…"
+                },
+                "expires_in": {
+                    "type": "integer",
+                    "maximum": 300,
+                    "example": 300
+                },
+                "scope": {
+                    "type": "string",
+                    "example": "system/Patient.rs system/Task.cru"
+                },
+                "token_type": {
+                    "type": "string",
+                    "enum": [
+                        "bearer"
+                    ]
+                }
+            }
+        }
+    },
+    "securityDefinitions": {
+        "bearer": {
+            "description": "Every FHIR path but /metadata and SMART's three public endpoints needs an access token: send \"Bearer \u003caccess_token\u003e\". Get one from POST /auth/token (SMART Backend Services) or from an issuer the server trusts (SHAREDCARE_AUTH_ISSUERS).",
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header"
+        },
+        "smart": {
+            "description": "SMART App Launch 2.x Backend Services: grant client_credentials, the client authenticated by a private_key_jwt assertion (RS384 or ES384) rather than a secret. Any SMART v2 system scope, granular ones too (system/Observation.rs?category=…), and the v1 forms; the server's own types are listed by GET /.well-known/smart-configuration.",
+            "type": "oauth2",
+            "flow": "application",
+            "tokenUrl": "/fhir/auth/token",
+            "scopes": {
+                "system/*.cruds": "Create, read, update, delete and search every type",
+                "system/*.read": "Read and search every type (SMART v1)",
+                "system/*.rs": "Read and search every type",
+                "system/*.write": "Create, update and delete every type (SMART v1)"
             }
         }
     }

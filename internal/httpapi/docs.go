@@ -18,8 +18,8 @@ import (
 // openAPIDoc is the swag-generated document (regenerate with `make openapi`).
 func openAPIDoc() string { return openapi.SwaggerInfo.ReadDoc() }
 
-// serveOpenAPI serves the generated OpenAPI document, its host, scheme
-// and base path set to the server's public FHIR base (SHAREDCARE_BASE_URL,
+// serveOpenAPI serves the generated OpenAPI document, its host, scheme,
+// base path and token URL set to the server's public FHIR base (SHAREDCARE_BASE_URL,
 // or the one derived from the request as for every link), so "try it out"
 // and generated clients call the server where it is, behind a proxy too.
 func (a *API) serveOpenAPI(c *gin.Context) {
@@ -39,6 +39,12 @@ func (a *API) serveOpenAPI(c *gin.Context) {
 		return
 	}
 	doc["host"], doc["schemes"], doc["basePath"] = u.Host, []string{u.Scheme}, cmp.Or(u.Path, "/")
+	// The token URL too: Swagger 2.0 has no relative URLs to resolve.
+	if defs, ok := doc["securityDefinitions"].(map[string]any); ok {
+		if smart, ok := defs["smart"].(map[string]any); ok {
+			smart["tokenUrl"] = base + tokenPath
+		}
+	}
 	c.JSON(http.StatusOK, doc)
 }
 

@@ -17,6 +17,10 @@ package httpapi
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: a transaction's conditional criteria match more than one resource"
 //	@Failure		413	{object}	OperationOutcome	"OperationOutcome: too many entries"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/ [post]
 func docPostBase() {}
 
@@ -43,6 +47,10 @@ func docGetMetadata() {}
 //	@Success		201	{object}	Resource	"Created"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: invalid resource, no criteria, or body id not the match's"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type} [put]
 func docPutType() {}
 
@@ -57,6 +65,10 @@ func docPutType() {}
 //	@Success		204		"Deleted (Prefer: return=minimal)"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: current resources refer to the match (referential integrity)"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type} [delete]
 func docDeleteType() {}
 
@@ -76,6 +88,10 @@ func docDeleteType() {}
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such resource"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: If-Match does not match the current version"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id} [patch]
 func docPatchTypeId() {}
 
@@ -91,6 +107,10 @@ func docPatchTypeId() {}
 //	@Success		200	{object}	Resource	"The patched resource"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: nothing matches"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type} [patch]
 func docPatchType() {}
 
@@ -112,6 +132,10 @@ func docPatchType() {}
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: type not supported"
 //	@Failure		413	{object}	OperationOutcome	"OperationOutcome: body too large"
 //	@Failure		415	{object}	OperationOutcome	"OperationOutcome: not JSON"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type} [post]
 func docPostType() {}
 
@@ -131,6 +155,10 @@ func docPostType() {}
 //	@Success		201	{object}	Resource	"Created"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: invalid resource or id mismatch"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: If-Match does not match the current version"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id} [put]
 func docPutTypeId() {}
 
@@ -150,6 +178,10 @@ func docPutTypeId() {}
 //	@Success		304					"Not modified"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: unknown resource or type"
 //	@Failure		410	{object}	OperationOutcome	"OperationOutcome: deleted"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id} [get]
 func docGetTypeId() {}
 
@@ -164,6 +196,10 @@ func docGetTypeId() {}
 //	@Success		200	{object}	Resource	"The resource as it was at that version"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: unknown version"
 //	@Failure		410	{object}	OperationOutcome	"OperationOutcome: the version is a deletion"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router		/{type}/{id}/_history/{vid} [get]
 func docGetTypeIdHistoryVid() {}
 
@@ -178,9 +214,12 @@ func docGetTypeIdHistoryVid() {}
 //	@Param			If-Match	header		string	false	"Expected current version"
 //	@Success		200	{object}	OperationOutcome	"OperationOutcome describing the deletion"
 //	@Success		204			"Deleted (Prefer: return=minimal)"
-//	@Failure		403	{object}	OperationOutcome	"OperationOutcome: content the server ships (the HNA Questionnaire)"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this (the issue names the scope needed), or content the server ships (the HNA Questionnaire)"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: current resources refer to it (referential integrity)"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: version mismatch"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id} [delete]
 func docDeleteTypeId() {}
 
@@ -196,6 +235,10 @@ func docDeleteTypeId() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id}/_history [get]
 func docGetTypeIdHistory() {}
 
@@ -210,6 +253,10 @@ func docGetTypeIdHistory() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/_history [get]
 func docGetTypeHistory() {}
 
@@ -223,6 +270,10 @@ func docGetTypeHistory() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/_history [get]
 func docGetHistory() {}
 
@@ -238,6 +289,10 @@ func docGetHistory() {}
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: not a valid transaction"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: Bundle.identifier was already used by a different handover"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/$handover [post]
 func docPostHandover() {}
 
@@ -251,6 +306,10 @@ func docPostHandover() {}
 //	@Success		200	{object}	Resource	"CarePlan (draft, not stored)"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such response"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: the response is not a completed, valid assessment"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/QuestionnaireResponse/{id}/$extract [post]
 func docPostQuestionnaireresponseIdExtract() {}
 
@@ -263,6 +322,10 @@ func docPostQuestionnaireresponseIdExtract() {}
 //	@Param			id	path		string	true	"Patient id"
 //	@Success		200	{object}	Bundle	"Bundle of type collection"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such patient"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/Patient/{id}/$shared-care-summary [get]
 func docGetPatientIdSharedCareSummary() {}
 
@@ -276,6 +339,10 @@ func docGetPatientIdSharedCareSummary() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle of type searchset"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: a malformed _count or a _cursor not from this list's next link"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/Task/$overdue [get]
 func docGetTaskOverdue() {}
 
@@ -289,6 +356,10 @@ func docGetTaskOverdue() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type} [get]
 func docGetType() {}
 
@@ -302,6 +373,10 @@ func docGetType() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/_search [post]
 func docPostTypeSearch() {}
 
@@ -316,6 +391,10 @@ func docPostTypeSearch() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/Patient/{id}/{type} [get]
 func docGetPatientIdType() {}
 
@@ -328,6 +407,10 @@ func docGetPatientIdType() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/ [get]
 func docGetBase() {}
 
@@ -342,6 +425,10 @@ func docGetBase() {}
 //	@Param			body	body	Resource	true	"The resource, or Parameters (resource, mode, profile)"
 //	@Success		200	{object}	OperationOutcome	"OperationOutcome: the issues, or one information issue"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/$validate [post]
 func docPostTypeValidate() {}
 
@@ -357,5 +444,9 @@ func docPostTypeValidate() {}
 //	@Param			body	body	Resource	true	"The resource, or Parameters (resource, mode, profile)"
 //	@Success		200	{object}	OperationOutcome	"OperationOutcome: the issues, or one information issue"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: the request itself is malformed (no resource, unknown mode)"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Security		bearer
+//	@Security		smart
 //	@Router			/{type}/{id}/$validate [post]
 func docPostTypeIdValidate() {}

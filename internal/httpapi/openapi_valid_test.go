@@ -49,6 +49,9 @@ func TestOpenAPIValid(t *testing.T) {
 	bodies := 0
 	for path, item := range doc2.Paths {
 		for method, op := range item.Operations() {
+			if _, public := publicPaths[method+" "+path]; public {
+				continue // checked by TestOpenAPIDescribesAuthentication
+			}
 			declared := map[string]bool{}
 			for _, p := range op.Parameters {
 				if p.In == "path" {
@@ -92,4 +95,88 @@ func fhirRef(ref string) bool {
 		}
 	}
 	return false
+}
+
+// publicPaths are the operations served without a token, with the schema
+// of their success answer: none of them a FHIR resource but /metadata's.
+var publicPaths = map[string]string{
+	"GET /metadata":                        ".Resource",
+	"POST /auth/token":                     ".TokenResponse",
+	"GET /auth/jwks":                       ".JSONWebKeySet",
+	"GET /.well-known/smart-configuration": ".SMARTConfiguration",
+}
+
+// TestOpenAPIDescribesAuthentication: the document offers a bearer token
+// and SMART's client-credentials flow (its token URL the server's own),
+// requires one of them on every FHIR operation, which lists 401 and 403,
+// and describes the public SMART endpoints without either.
+func TestOpenAPIDescribesAuthentication(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, testdb.Open(t, "sqlite"), 0)
+	var doc openapi2.T
+	if err := json.Unmarshal(s.do("GET", "//openapi.json", "").mustStatus(t, http.StatusOK).body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if b := doc.SecurityDefinitions["bearer"]; b == nil || b.Type != "apiKey" || b.In != "header" || b.Name != "Authorization" {
+		t.Errorf("security definition bearer = %+v, want an Authorization header", b)
+	}
+	if o := doc.SecurityDefinitions["smart"]; o == nil || o.Type != "oauth2" || o.Flow != "application" || o.TokenURL != s.url+"/auth/token" {
+		t.Errorf("security definition smart = %+v, want OAuth2 client credentials with token URL %s/auth/token", o, s.url)
+	}
+	seen := map[string]bool{}
+	for path, item := range doc.Paths {
+		for method, op := range item.Operations() {
+			key := method + " " + path
+			var security openapi2.SecurityRequirements
+			if op.Security != nil {
+				security = *op.Security
+			}
+			if want, public := publicPaths[key]; public {
+				seen[key] = true
+				if len(security) != 0 {
+					t.Errorf("%s is public, but the document asks for %v", key, security)
+				}
+				if ok := op.Responses.Value("200"); ok == nil || ok.Schema == nil || !strings.HasSuffix(ok.Schema.Ref, want) {
+					t.Errorf("%s: success not described as %s", key, want[1:])
+				}
+				continue
+			}
+			schemes := map[string]bool{}
+			for _, req := range security {
+				for name := range req {
+					schemes[name] = true
+				}
+			}
+			if len(security) != 2 || !schemes["bearer"] || !schemes["smart"] {
+				t.Errorf("%s: security %v, want bearer or smart", key, security)
+			}
+			for _, code := range []string{"401", "403"} {
+				if op.Responses.Value(code) == nil {
+					t.Errorf("%s: no %s response", key, code)
+				}
+			}
+		}
+	}
+	for key := range publicPaths {
+		if !seen[key] {
+			t.Errorf("%s is not described", key)
+		}
+	}
+	token := doc.Paths["/auth/token"].Post
+	form := map[string]bool{}
+	for _, p := range token.Parameters {
+		if p.In == "formData" && p.Required {
+			form[p.Name] = true
+		}
+	}
+	for _, name := range []string{"grant_type", "scope", "client_assertion_type", "client_assertion"} {
+		if !form[name] {
+			t.Errorf("POST /auth/token: form parameter %s not described", name)
+		}
+	}
+	for _, code := range []string{"400", "401"} {
+		if r := token.Responses.Value(code); r == nil || r.Schema == nil || !strings.HasSuffix(r.Schema.Ref, ".OAuthError") {
+			t.Errorf("POST /auth/token: %s is not described as an RFC 6749 error", code)
+		}
+	}
 }

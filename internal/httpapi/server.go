@@ -11,6 +11,19 @@
 //	@BasePath					/fhir
 //	@accept						json
 //	@produce					json
+//
+//	@securityDefinitions.apikey	bearer
+//	@in							header
+//	@name						Authorization
+//	@description				Every FHIR path but /metadata and SMART's three public endpoints needs an access token: send "Bearer <access_token>". Get one from POST /auth/token (SMART Backend Services) or from an issuer the server trusts (SHAREDCARE_AUTH_ISSUERS).
+//
+//	@securitydefinitions.oauth2.application	smart
+//	@tokenUrl								/fhir/auth/token
+//	@description							SMART App Launch 2.x Backend Services: grant client_credentials, the client authenticated by a private_key_jwt assertion (RS384 or ES384) rather than a secret. Any SMART v2 system scope, granular ones too (system/Observation.rs?category=…), and the v1 forms; the server's own types are listed by GET /.well-known/smart-configuration.
+//	@scope.system/*.cruds					Create, read, update, delete and search every type
+//	@scope.system/*.rs						Read and search every type
+//	@scope.system/*.read					Read and search every type (SMART v1)
+//	@scope.system/*.write					Create, update and delete every type (SMART v1)
 package httpapi
 
 import (
