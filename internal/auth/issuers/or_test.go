@@ -8,6 +8,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/auth/issuers/issuertest"
 )
 
 // ownTokens stands for the server's own token verifier: it accepts exactly
@@ -26,19 +27,19 @@ func (o ownTokens) Authenticate(_ context.Context, raw, _ string) (auth.Principa
 // signed by it is refused, never handed to the other verifier.
 func TestOrRoutesByIssuer(t *testing.T) {
 	t.Parallel()
-	ti := newTestIssuer(t)
-	kid := ti.addKey(t, jose.RS256)
-	v := New(context.Background(), []Issuer{ti.config()}, ti.srv.Client())
+	ti := issuertest.New(t)
+	kid := ti.AddKey(t, jose.RS256)
+	v := New(context.Background(), []Issuer{config(ti)}, ti.Client())
 	either := v.Or(ownTokens("own-token"))
 	ctx := context.Background()
-	if p, err := either.Authenticate(ctx, ti.sign(t, kid, ti.claims(nil)), "base"); err != nil || p.Issuer != ti.srv.URL {
+	if p, err := either.Authenticate(ctx, ti.Sign(t, kid, ti.Claims(nil)), "base"); err != nil || p.Issuer != ti.URL() {
 		t.Errorf("external token: %+v, %v", p, err)
 	}
 	if p, err := either.Authenticate(ctx, "own-token", "base"); err != nil || p.ClientID != "own" {
 		t.Errorf("own token: %+v, %v", p, err)
 	}
-	other := newTestIssuer(t)
-	forged := other.sign(t, other.addKey(t, jose.RS256), ti.claims(nil)) // iss names the trusted issuer
+	other := issuertest.New(t)
+	forged := other.Sign(t, other.AddKey(t, jose.RS256), ti.Claims(nil)) // iss names the trusted issuer
 	if _, err := either.Authenticate(ctx, forged, "base"); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("token naming a trusted issuer, signed elsewhere: %v, want ErrInvalidToken", err)
 	}
