@@ -57,6 +57,9 @@ type setup struct {
 	httpapi.Options
 	workflow  workflow.Config
 	modifiers []string // modifierExtension urls the server accepts
+	// tokens is the server's own token server, the default Authenticator
+	// and TokenServer: an option may wrap it.
+	tokens *token.Server
 }
 
 // newServer starts the API over st; options adjust its setup.
@@ -75,12 +78,13 @@ func newServer(t testing.TB, st *sqlstore.Store, maxBody int64, options ...func(
 		},
 		workflow: workflow.DefaultConfig,
 	}
-	for _, o := range options {
-		o(&set)
-	}
 	ts, err := token.New(context.Background(), st, token.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	set.tokens = ts
+	for _, o := range options {
+		o(&set)
 	}
 	if set.Authenticator == nil {
 		set.Authenticator = ts
