@@ -53,9 +53,17 @@ type process struct {
 
 func startProcess(t *testing.T, dbURL string) *process {
 	t.Helper()
+	return startProcessWith(t, dbURL, "error")
+}
+
+// startProcessWith is startProcess logging at logLevel, with env
+// (NAME=value) added to the server's environment.
+func startProcessWith(t *testing.T, dbURL, logLevel string, env ...string) *process {
+	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), serveEnv+"=-addr "+addr+" -database-url "+dbURL+" -log-level error")
+	cmd.Env = append(os.Environ(), serveEnv+"=-addr "+addr+" -database-url "+dbURL+" -log-level "+logLevel)
+	cmd.Env = append(cmd.Env, env...)
 	p := &process{cmd: cmd, base: "http://" + addr, done: make(chan error, 1), logs: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {
