@@ -65,9 +65,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -123,9 +129,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -195,9 +207,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -276,9 +294,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -350,9 +374,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -399,9 +429,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -471,9 +507,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -531,9 +573,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -702,9 +750,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -779,9 +833,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -868,9 +928,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -942,9 +1008,15 @@ const docTemplate = `{
                         "description": "Deleted (Prefer: return=minimal)"
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1013,9 +1085,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1092,9 +1170,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1159,9 +1243,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1220,9 +1310,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1303,9 +1399,15 @@ const docTemplate = `{
                         "description": "Not modified"
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1405,9 +1507,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1474,9 +1582,15 @@ const docTemplate = `{
                         "description": "Deleted (Prefer: return=minimal)"
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1564,9 +1678,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1656,9 +1776,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1730,9 +1856,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -1792,9 +1924,15 @@ const docTemplate = `{
                         }
                     },
                     "401": {
-                        "description": "OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\\\"invalid_token\\\")",
+                        "description": "OperationOutcome: no access token, or one not valid here",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OperationOutcome"
+                        },
+                        "headers": {
+                            "WWW-Authenticate": {
+                                "type": "string",
+                                "description": "The RFC 6750 challenge: Bearer with error invalid_token"
+                            }
                         }
                     },
                     "403": {
@@ -2307,7 +2445,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/fhir",
 	Schemes:          []string{},
 	Title:            "sharedcare FHIR R4 API",
-	Description:      "The shared cancer care record between hospital oncology teams and general practice: a FHIR R4 REST/JSON server. Every response body is FHIR JSON (application/fhir+json); every error is an OperationOutcome. The served resource types and their interactions are listed by GET /metadata.",
+	Description:      "The shared cancer care record between hospital oncology teams and general practice: a FHIR R4 REST/JSON server. Every FHIR response body is FHIR JSON (application/fhir+json); every error is an OperationOutcome. SMART's token endpoint, key set and discovery document answer in OAuth's JSON. The served resource types and their interactions are listed by GET /metadata.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",

@@ -17,8 +17,9 @@ package httpapi
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: not a batch or transaction Bundle, or a transaction entry is invalid"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: a transaction's conditional criteria match more than one resource"
 //	@Failure		413	{object}	OperationOutcome	"OperationOutcome: too many entries"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/ [post]
@@ -47,8 +48,9 @@ func docGetMetadata() {}
 //	@Success		201	{object}	Resource	"Created"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: invalid resource, no criteria, or body id not the match's"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type} [put]
@@ -65,8 +67,9 @@ func docPutType() {}
 //	@Success		204		"Deleted (Prefer: return=minimal)"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: current resources refer to the match (referential integrity)"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type} [delete]
@@ -88,8 +91,9 @@ func docDeleteType() {}
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such resource"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: If-Match does not match the current version"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: the patch cannot be applied (a test failed, a path matched nothing)"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id} [patch]
@@ -107,8 +111,9 @@ func docPatchTypeId() {}
 //	@Success		200	{object}	Resource	"The patched resource"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: nothing matches"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: the criteria match more than one resource"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type} [patch]
@@ -132,8 +137,9 @@ func docPatchType() {}
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: type not supported"
 //	@Failure		413	{object}	OperationOutcome	"OperationOutcome: body too large"
 //	@Failure		415	{object}	OperationOutcome	"OperationOutcome: not JSON"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type} [post]
@@ -155,8 +161,9 @@ func docPostType() {}
 //	@Success		201	{object}	Resource	"Created"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: invalid resource or id mismatch"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: If-Match does not match the current version"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id} [put]
@@ -178,8 +185,9 @@ func docPutTypeId() {}
 //	@Success		304					"Not modified"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: unknown resource or type"
 //	@Failure		410	{object}	OperationOutcome	"OperationOutcome: deleted"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id} [get]
@@ -196,8 +204,9 @@ func docGetTypeId() {}
 //	@Success		200	{object}	Resource	"The resource as it was at that version"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: unknown version"
 //	@Failure		410	{object}	OperationOutcome	"OperationOutcome: the version is a deletion"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router		/{type}/{id}/_history/{vid} [get]
@@ -217,7 +226,8 @@ func docGetTypeIdHistoryVid() {}
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this (the issue names the scope needed), or content the server ships (the HNA Questionnaire)"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: current resources refer to it (referential integrity)"
 //	@Failure		412	{object}	OperationOutcome	"OperationOutcome: version mismatch"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id} [delete]
@@ -235,8 +245,9 @@ func docDeleteTypeId() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id}/_history [get]
@@ -253,8 +264,9 @@ func docGetTypeIdHistory() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/_history [get]
@@ -270,8 +282,9 @@ func docGetTypeHistory() {}
 //	@Param			_since	query		string	false	"Only versions last updated at or after this instant"
 //	@Success		200	{object}	Bundle	"Bundle (type history)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: bad parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/_history [get]
@@ -289,8 +302,9 @@ func docGetHistory() {}
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: not a valid transaction"
 //	@Failure		409	{object}	OperationOutcome	"OperationOutcome: Bundle.identifier was already used by a different handover"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: one issue per broken shared-care rule (Bundle.identifier missing among them)"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/$handover [post]
@@ -306,8 +320,9 @@ func docPostHandover() {}
 //	@Success		200	{object}	Resource	"CarePlan (draft, not stored)"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such response"
 //	@Failure		422	{object}	OperationOutcome	"OperationOutcome: the response is not a completed, valid assessment"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/QuestionnaireResponse/{id}/$extract [post]
@@ -322,8 +337,9 @@ func docPostQuestionnaireresponseIdExtract() {}
 //	@Param			id	path		string	true	"Patient id"
 //	@Success		200	{object}	Bundle	"Bundle of type collection"
 //	@Failure		404	{object}	OperationOutcome	"OperationOutcome: no such patient"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/Patient/{id}/$shared-care-summary [get]
@@ -339,8 +355,9 @@ func docGetPatientIdSharedCareSummary() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle of type searchset"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: a malformed _count or a _cursor not from this list's next link"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/Task/$overdue [get]
@@ -356,8 +373,9 @@ func docGetTaskOverdue() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type} [get]
@@ -373,8 +391,9 @@ func docGetType() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/_search [post]
@@ -391,8 +410,9 @@ func docPostTypeSearch() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/Patient/{id}/{type} [get]
@@ -407,8 +427,9 @@ func docGetPatientIdType() {}
 //	@Param			_count	query		int		false	"Page size (default 20, at most 1000)"
 //	@Success		200	{object}	Bundle	"Bundle (type searchset)"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: malformed parameter"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/ [get]
@@ -425,8 +446,9 @@ func docGetBase() {}
 //	@Param			body	body	Resource	true	"The resource, or Parameters (resource, mode, profile)"
 //	@Success		200	{object}	OperationOutcome	"OperationOutcome: the issues, or one information issue"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: the request itself is malformed (no resource, unknown mode, update or delete at the type level)"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/$validate [post]
@@ -444,8 +466,9 @@ func docPostTypeValidate() {}
 //	@Param			body	body	Resource	true	"The resource, or Parameters (resource, mode, profile)"
 //	@Success		200	{object}	OperationOutcome	"OperationOutcome: the issues, or one information issue"
 //	@Failure		400	{object}	OperationOutcome	"OperationOutcome: the request itself is malformed (no resource, unknown mode)"
-//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here (WWW-Authenticate: Bearer error=\"invalid_token\")"
+//	@Failure		401	{object}	OperationOutcome	"OperationOutcome: no access token, or one not valid here"
 //	@Failure		403	{object}	OperationOutcome	"OperationOutcome (forbidden): the token's scopes do not allow this; the issue names the scope needed"
+//	@Header			401	{string}	WWW-Authenticate	"The RFC 6750 challenge: Bearer with error invalid_token"
 //	@Security		bearer
 //	@Security		smart
 //	@Router			/{type}/{id}/$validate [post]

@@ -155,6 +155,9 @@ func TestOpenAPIDescribesAuthentication(t *testing.T) {
 					t.Errorf("%s: no %s response", key, code)
 				}
 			}
+			if r := op.Responses.Value("401"); r != nil && r.Headers["WWW-Authenticate"] == nil {
+				t.Errorf("%s: 401 without its WWW-Authenticate challenge", key)
+			}
 		}
 	}
 	for key := range publicPaths {

@@ -5,7 +5,7 @@
 //
 //	@title						sharedcare FHIR R4 API
 //	@version					0.1
-//	@description				The shared cancer care record between hospital oncology teams and general practice: a FHIR R4 REST/JSON server. Every response body is FHIR JSON (application/fhir+json); every error is an OperationOutcome. The served resource types and their interactions are listed by GET /metadata.
+//	@description				The shared cancer care record between hospital oncology teams and general practice: a FHIR R4 REST/JSON server. Every FHIR response body is FHIR JSON (application/fhir+json); every error is an OperationOutcome. SMART's token endpoint, key set and discovery document answer in OAuth's JSON. The served resource types and their interactions are listed by GET /metadata.
 //	@license.name				Apache-2.0
 //	@license.url				https://www.apache.org/licenses/LICENSE-2.0
 //	@BasePath					/fhir
