@@ -670,7 +670,7 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "invalid_request (not a form, a parameter repeated), invalid_grant, invalid_scope or unsupported_grant_type",
+                        "description": "invalid_request (not a form, a parameter missing or repeated), unsupported_grant_type, or invalid_scope (none of the requested scopes is registered for the client)",
                         "schema": {
                             "$ref": "#/definitions/httpapi.OAuthError"
                         }
@@ -2198,7 +2198,6 @@ const docTemplate = `{
                     "enum": [
                         "invalid_request",
                         "invalid_client",
-                        "invalid_grant",
                         "invalid_scope",
                         "unsupported_grant_type"
                     ]

@@ -16,7 +16,7 @@ type TokenResponse struct {
 // OAuthError is the token endpoint's refusal (RFC 6749 §5.2): which kind,
 // never which check failed.
 type OAuthError struct {
-	Error            string `json:"error" validate:"required" enums:"invalid_request,invalid_client,invalid_grant,invalid_scope,unsupported_grant_type"`
+	Error            string `json:"error" validate:"required" enums:"invalid_request,invalid_client,invalid_scope,unsupported_grant_type"`
 	ErrorDescription string `json:"error_description,omitempty"`
 }
 
@@ -61,7 +61,7 @@ type SMARTConfiguration struct {
 //	@Param			client_assertion_type	formData	string	true	"The assertion's type"	Enums(urn:ietf:params:oauth:client-assertion-type:jwt-bearer)
 //	@Param			client_assertion		formData	string	true	"The client's signed JWT assertion"
 //	@Success		200	{object}	TokenResponse	"The access token (Cache-Control: no-store)"
-//	@Failure		400	{object}	OAuthError		"invalid_request (not a form, a parameter repeated), invalid_grant, invalid_scope or unsupported_grant_type"
+//	@Failure		400	{object}	OAuthError		"invalid_request (not a form, a parameter missing or repeated), unsupported_grant_type, or invalid_scope (none of the requested scopes is registered for the client)"
 //	@Failure		401	{object}	OAuthError		"invalid_client: the assertion does not authenticate a registered, enabled client"
 //	@Router			/auth/token [post]
 func docPostAuthToken() {}
