@@ -25,7 +25,16 @@ import (
 // that it can SIGKILL a real server mid-transaction.
 const serveEnv = "SHAREDCARE_TEST_SERVE_ARGS"
 
+// commandEnv, when set, makes the test binary the sharedcare command itself,
+// its arguments taken as given (the README test runs `go run
+// ./cmd/sharedcare ...` lines through it).
+const commandEnv = "SHAREDCARE_TEST_COMMAND"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(commandEnv) != "" {
+		main()
+		os.Exit(0)
+	}
 	if args := os.Getenv(serveEnv); args != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		err := run(ctx, strings.Fields(args))
