@@ -46,8 +46,10 @@ func (a *API) requestContext(c *gin.Context) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	log.Log(ctx, level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
-		"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", c.Writer.Size())
+	if log.Enabled(ctx, level) { // spare building the line when it goes nowhere
+		log.Log(ctx, level, "request", "method", c.Request.Method, "path", c.Request.URL.Path,
+			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "bytes", c.Writer.Size())
+	}
 }
 
 // securityHeaders keeps browsers from sniffing a FHIR body into something

@@ -79,11 +79,22 @@ func init() {
 	}
 }
 
-// idPattern is the R4 id datatype.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
-
-// ValidID reports whether s is a valid FHIR resource id.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+// ValidID reports whether s is a valid FHIR resource id: the R4 id
+// datatype, [A-Za-z0-9\-.]{1,64}. A loop, not a regexp: every read and
+// write asks, and the regexp cost 2% of a read's CPU.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // Parse parses data as one R4 resource and validates it. A body over
 // DefaultLimits is refused unread with a *LimitError; every problem found in

@@ -138,7 +138,6 @@ func (r *indexRows) add(typ, id string, index []search.Entry) {
 
 // insertIndex writes rows in multi-row INSERTs.
 func (s *Store) insertIndex(ctx context.Context, rows *indexRows) error {
-	db := s.conn(ctx)
 	b := insertBatch{maxParams: s.maxParams()}
 	b.add("idx_string", "res_type, res_id, param, grp, value, exact", rows.strs)
 	b.add("idx_token", "res_type, res_id, param, grp, system, code, text", rows.toks)
@@ -157,7 +156,7 @@ func (s *Store) insertIndex(ctx context.Context, rows *indexRows) error {
 				end++
 			}
 			q, args := withCTEs(b.sql[start:end], b.args[start:end])
-			if err := db.Exec(q, args...).Error; err != nil {
+			if _, err := s.exec(ctx, q, args...); err != nil {
 				return err
 			}
 			start = end
@@ -165,7 +164,7 @@ func (s *Store) insertIndex(ctx context.Context, rows *indexRows) error {
 		return nil
 	}
 	for i, q := range b.sql {
-		if err := db.Exec(q, b.args[i]...).Error; err != nil {
+		if _, err := s.exec(ctx, q, b.args[i]...); err != nil {
 			return err
 		}
 	}

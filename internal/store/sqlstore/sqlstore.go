@@ -214,7 +214,7 @@ func (s *Store) Head(ctx context.Context, typ, id string) (_ *fhir.Resource, err
 		// immediate transactions already serialise writers.)
 		q += " FOR UPDATE"
 	}
-	row := s.conn(ctx).Raw(q, typ, id).Row()
+	row := s.queryRow(ctx, q, typ, id)
 	if err := row.Scan(&r.Version, &lastUpdated, &r.Deleted, &body); err != nil {
 		if isNoRows(err) {
 			return nil, fhirerr.NotFoundf("%s/%s is not known", typ, id)
@@ -265,28 +265,29 @@ func (s *Store) Write(ctx context.Context, r *fhir.Resource, index []search.Entr
 	if err := s.lockType(ctx, r.Type, false); err != nil {
 		return err
 	}
-	db := s.conn(ctx)
 	lastUpdated := r.LastUpdated.UnixMicro()
 	var body any // NULL for a deletion
 	if !r.Deleted {
 		body = r.Body
 	}
-	var res *gorm.DB
+	var res sql.Result
 	if r.Version == 1 {
-		res = db.Exec(`INSERT INTO resources (type, id, version, last_updated, deleted, body) VALUES (?, ?, 1, ?, ?, ?)
+		res, err = s.exec(ctx, `INSERT INTO resources (type, id, version, last_updated, deleted, body) VALUES (?, ?, 1, ?, ?, ?)
 			ON CONFLICT (type, id) DO NOTHING`, r.Type, r.ID, lastUpdated, r.Deleted, body)
 	} else {
-		res = db.Exec(`UPDATE resources SET version = ?, last_updated = ?, deleted = ?, body = ?
+		res, err = s.exec(ctx, `UPDATE resources SET version = ?, last_updated = ?, deleted = ?, body = ?
 			WHERE type = ? AND id = ? AND version = ?`, r.Version, lastUpdated, r.Deleted, body, r.Type, r.ID, r.Version-1)
 	}
-	if res.Error != nil {
-		return fmt.Errorf("sqlstore.Write %s/%s: %w", r.Type, r.ID, res.Error)
+	if err != nil {
+		return fmt.Errorf("sqlstore.Write %s/%s: %w", r.Type, r.ID, err)
 	}
-	if res.RowsAffected == 0 {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore.Write %s/%s: %w", r.Type, r.ID, err)
+	} else if n == 0 {
 		return fmt.Errorf("sqlstore.Write %s/%s version %d: %w", r.Type, r.ID, r.Version, store.ErrVersionConflict)
 	}
-	err = db.Exec(`INSERT INTO resource_history (type, id, version, last_updated, method, body) VALUES (?, ?, ?, ?, ?, ?)`,
-		r.Type, r.ID, r.Version, lastUpdated, r.Method, body).Error
+	_, err = s.exec(ctx, `INSERT INTO resource_history (type, id, version, last_updated, method, body) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.Type, r.ID, r.Version, lastUpdated, r.Method, body)
 	if err != nil {
 		return fmt.Errorf("sqlstore.Write %s/%s history: %w", r.Type, r.ID, err)
 	}
