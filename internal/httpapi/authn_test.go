@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sharedcare/sharedcare/internal/auth/authtest"
 	"github.com/sharedcare/sharedcare/internal/auth/token"
@@ -146,12 +147,12 @@ func hs256(t *testing.T, key jose.JSONWebKey, payload string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims, _ := base64.RawURLEncoding.DecodeString(payload)
-	jws, err := signer.Sign(claims)
-	if err != nil {
+	raw, _ := base64.RawURLEncoding.DecodeString(payload)
+	var claims map[string]any
+	if err := json.Unmarshal(raw, &claims); err != nil {
 		t.Fatal(err)
 	}
-	out, err := jws.CompactSerialize()
+	out, err := jwt.Signed(signer).Claims(claims).Serialize()
 	if err != nil {
 		t.Fatal(err)
 	}
