@@ -42,10 +42,19 @@ type Principal struct {
 	Issuer       string // who issued the token: empty for this server's own
 	// Scopes are what the token grants; the system principal needs none.
 	Scopes scope.Set
+	// AllPatients is true for a client registered with the permission
+	// all-patients: it sees every patient's record, with no care
+	// relationship (its scopes still apply).
+	AllPatients bool
 	// Unrestricted is true only when authentication is switched off
 	// (SHAREDCARE_AUTH=off): every scope check passes.
 	Unrestricted bool
 }
+
+// PermissionAllPatients is the registration permission of a client that
+// sees every patient's record without a care relationship (an integration
+// engine, the trust's own EPR); clients are relationship-bound by default.
+const PermissionAllPatients = "all-patients"
 
 // SystemPrincipal is the server acting on its own behalf.
 var SystemPrincipal = Principal{Kind: System}

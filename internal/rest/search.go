@@ -68,7 +68,10 @@ func (s *Service) search(ctx context.Context, typ string, values url.Values, str
 	return q, page, nil
 }
 
-// query parses a search of typ ("" for all types) into a store query.
+// query parses a search of typ ("" for all types) into a store query,
+// narrowed to what the caller may see (so a conditional write's match is
+// too: what it cannot see it cannot change, nor learn of by a conditional
+// create).
 func (s *Service) query(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, error) {
 	if typ != "" {
 		if err := s.supported(typ, registry.SearchType); err != nil {
@@ -79,6 +82,7 @@ func (s *Service) query(ctx context.Context, typ string, values url.Values, stri
 	if err != nil {
 		return nil, err
 	}
+	q.Care = s.careOf(ctx)
 	if typ == "" {
 		if len(q.Types) == 0 {
 			for _, name := range s.registry.Names() {

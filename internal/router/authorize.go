@@ -28,7 +28,9 @@ import (
 // rest checks once it knows. $operations need what their
 // OperationDefinitions declare (registry.ScopeExtension).
 
-// authorize refuses r when the caller's scopes do not permit it.
+// authorize refuses r when the caller's scopes do not permit it, or when
+// it reads or changes a resource of a patient the caller's organization has
+// no care relationship with (rest.CheckCare).
 func (rt *Router) authorize(ctx context.Context, r *Request) error {
 	p := auth.PrincipalFrom(ctx)
 	if p.IsSystem() || p.Unrestricted {
@@ -39,7 +41,14 @@ func (rt *Router) authorize(ctx context.Context, r *Request) error {
 	}
 	switch r.kind {
 	case KindRead, KindVRead, KindHistoryInstance:
-		return authz.Covered(ctx, p, r.Service, r.Type, r.ID)
+		if err := authz.Covered(ctx, p, r.Service, r.Type, r.ID); err != nil {
+			return err
+		}
+		return r.Service.CheckCare(ctx, r.Type, r.ID)
+	case KindUpdate, KindPatch, KindDelete:
+		if r.ID != "" { // a conditional one's match is checked by its search's narrowing
+			return r.Service.CheckCare(ctx, r.Type, r.ID)
+		}
 	}
 	return nil
 }

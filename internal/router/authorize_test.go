@@ -20,7 +20,7 @@ func TestAuthorizeFullAccessAllocatesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt := New(Options{Registry: reg})
-	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Client, Scopes: scope.MustParse("system/*.cruds")})
+	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Client, Scopes: scope.MustParse("system/*.cruds"), AllPatients: true})
 	for _, r := range []*Request{
 		{kind: KindRead, Type: "Patient", ID: "1"},
 		{kind: KindSearchType, Type: "Observation", Query: url.Values{"subject.name": {"x"}, "_include": {"*"}}},

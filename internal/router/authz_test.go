@@ -72,10 +72,11 @@ func obs(id, category string) string {
 		`"code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`
 }
 
-// as is a context for a client granted scopes ("" for none); nil p means
+// as is a context for an all-patients client (these tests are about
+// scopes, not care relationships) granted scopes ("" for none); nil p means
 // a context naming nobody.
 func as(scopes string) context.Context {
-	return auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Client, ClientID: "c", Scopes: scope.MustParse(scopes)})
+	return auth.WithPrincipal(context.Background(), auth.Principal{Kind: auth.Client, ClientID: "c", Scopes: scope.MustParse(scopes), AllPatients: true})
 }
 
 // do serves one request: target is the path below the base with its query.

@@ -43,6 +43,7 @@ type Params struct {
 	byType      map[string]map[string]*Param
 	common      map[string]*Param
 	compartment map[string][]string // type → parameters placing it in a Patient's compartment
+	careLinks   map[string][]string // the same, and Task's patient (see CareLinks)
 }
 
 type paramsFile struct {
@@ -113,6 +114,12 @@ func LoadParams(fsys fs.FS) (*Params, error) {
 		}
 	}
 	ps.compartment = comp.Resources
+	ps.careLinks = map[string][]string{"Task": {"patient"}}
+	for typ, params := range comp.Resources {
+		if typ != "Patient" { // a Patient is its own: by id
+			ps.careLinks[typ] = params
+		}
+	}
 	if err := ps.compileComposites(); err != nil {
 		return nil, err
 	}
@@ -197,6 +204,12 @@ func (ps *Params) compileComposites() error {
 // PatientCompartment lists the parameters that put a resource of typ in a
 // Patient's compartment; none means the type is not in it.
 func (ps *Params) PatientCompartment(typ string) []string { return ps.compartment[typ] }
+
+// CareLinks is, by type, the reference parameters naming the patients
+// whose record a resource is part of (search.Care's Links): the Patient
+// compartment's, and Task's patient, for a Task for a patient is part of
+// their care although R4's compartment leaves Task out. Do not modify.
+func (ps *Params) CareLinks() map[string][]string { return ps.careLinks }
 
 // Lookup finds a parameter of typ by code, type-specific ones first.
 func (ps *Params) Lookup(typ, code string) (*Param, bool) {

@@ -29,6 +29,20 @@ type Query struct {
 	RevIncludes []Include // _revinclude: what refers to the matches
 
 	Compartment *Compartment // GET /Patient/1/CarePlan: only that patient's resources
+
+	// Care, when not nil, narrows every match to what one organization may
+	// see (a relationship-bound client's search).
+	Care *Care
+}
+
+// Care is what an organization may see: a Patient it has a care
+// relationship with, and a resource of a type in Links only when one of
+// the patients its Links parameters refer to is such a Patient, or when
+// they refer to none (a resource tied to no patient is nobody's record).
+// Types not in Links are not patient records and are not narrowed.
+type Care struct {
+	Organization string              // Organization/{id}
+	Links        map[string][]string // type → reference parameters naming its patients
 }
 
 // Compartment limits a search to resources in one Patient's compartment:

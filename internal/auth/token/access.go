@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -100,7 +101,8 @@ func (s *Server) Authenticate(ctx context.Context, raw, base string) (auth.Princ
 	if err != nil || c.ClientID == "" {
 		return auth.Principal{}, invalid("bad claims")
 	}
-	p := auth.Principal{Kind: auth.Client, ClientID: c.ClientID, Organization: c.Organization, Scopes: granted}
+	p := auth.Principal{Kind: auth.Client, ClientID: c.ClientID, Organization: c.Organization, Scopes: granted,
+		AllPatients: slices.Contains(c.Permissions, auth.PermissionAllPatients)}
 	s.verified.put(key, verified{principal: p, base: base, until: c.Expiry.Time().Add(leeway)}, now)
 	return p, nil
 }

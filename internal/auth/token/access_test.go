@@ -59,7 +59,7 @@ func TestIssueAuthenticate(t *testing.T) {
 			t.Errorf("claims = %+v", c)
 		}
 
-		want := auth.Principal{Kind: auth.Client, ClientID: "gp-app", Organization: "Organization/gp", Scopes: granted}
+		want := auth.Principal{Kind: auth.Client, ClientID: "gp-app", Organization: "Organization/gp", Scopes: granted, AllPatients: true}
 		replica := newServer(t, st, Options{Now: clk.Now})
 		for i, srv := range []*Server{s, s, replica} { // uncached, cached, another replica
 			p, err := srv.Authenticate(ctx, resp.AccessToken, base)

@@ -95,6 +95,9 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPag
 		}
 		b.add(cond, args...)
 	}
+	if q.Care != nil {
+		b.care(q)
+	}
 	page := &store.SearchPage{Total: -1}
 	if q.Total == "accurate" || q.Total == "estimate" || q.Count == 0 {
 		rows, err := s.queryPlanned(ctx, "SELECT COUNT(*) FROM resources r WHERE "+strings.Join(b.where, " AND "), b.args)
@@ -187,6 +190,28 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPag
 		page.Total = len(page.Resources) // the first page is everything: the count is free
 	}
 	return page, nil
+}
+
+// care narrows b to what q.Care permits, type by type in a system search.
+func (b *sqlBuilder) care(q *search.Query) {
+	if q.Type != "" {
+		if cond, args := careCond(q.Care, "r", q.Type); cond != "" {
+			b.add(cond, args...)
+		}
+		return
+	}
+	var ors []string
+	var args []any
+	for _, t := range q.Types {
+		cond, a := careCond(q.Care, "r", t)
+		if cond == "" {
+			ors = append(ors, "r.type = ?")
+		} else {
+			ors = append(ors, "(r.type = ? AND "+cond+")")
+		}
+		args = append(append(args, t), a...)
+	}
+	b.add(anyOf(ors), args...)
 }
 
 // queryPlanned runs a query that PostgreSQL must plan for its actual

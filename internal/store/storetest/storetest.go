@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Current", testCurrent, false},
 		{"Reindex", testReindex, false},
 		{"ReferencedAndReferencing", testIncludes, false},
+		{"CareRelationships", testCare, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,111 @@
+package rest
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"slices"
+
+	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/search"
+	"github.com/sharedcare/sharedcare/internal/store"
+)
+
+// Legitimate relationship: a relationship-bound client (every client but
+// one registered with the permission all-patients) sees a patient's record
+// only when its organization cares for the patient, as the stored Patients,
+// CareTeams, EpisodesOfCare and Tasks say (careSources). The relationships
+// are kept in a table the store narrows searches by (search.Care), rewritten
+// by every write of a source in the write's own transaction.
+
+// careSources are, by source type, where the patient of a relationship is
+// (""  for the source itself, a Patient) and where its organizations are:
+// element paths without indexes, of references to Organization/{id}.
+// Practitioners and PractitionerRoles are not resolved to their
+// organizations yet.
+var careSources = map[string]struct {
+	patient string
+	orgs    []string
+}{
+	"Patient":       {"", []string{"Patient.generalPractitioner"}},
+	"CareTeam":      {"CareTeam.subject", []string{"CareTeam.participant.member", "CareTeam.participant.onBehalfOf", "CareTeam.managingOrganization"}},
+	"EpisodeOfCare": {"EpisodeOfCare.patient", []string{"EpisodeOfCare.managingOrganization"}},
+	"Task":          {"Task.for", []string{"Task.requester", "Task.owner"}},
+}
+
+var pathIndex = regexp.MustCompile(`\[\d+\]`)
+
+// keepCare rewrites the relationships w's resource establishes, in tx.
+func (s *Service) keepCare(ctx context.Context, tx store.Store, w Write) error {
+	src, ok := careSources[w.Type]
+	cr, kept := tx.(store.CareRelationships)
+	if !ok || !kept {
+		return nil
+	}
+	var rels []store.CareRelationship
+	if !w.Deleted() {
+		var patients, orgs []string
+		if src.patient == "" {
+			patients = []string{w.ID}
+		}
+		for _, ref := range w.Next.References(baseOf(ctx)) {
+			path := pathIndex.ReplaceAllString(ref.Path, "")
+			switch {
+			case ref.Type == "Patient" && path == src.patient:
+				patients = append(patients, ref.ID)
+			case ref.Type == "Organization" && slices.Contains(src.orgs, path):
+				orgs = append(orgs, ref.Target())
+			}
+		}
+		for _, p := range patients {
+			for _, o := range orgs {
+				rels = append(rels, store.CareRelationship{Organization: o, Patient: p})
+			}
+		}
+	}
+	return cr.SetCareRelationships(ctx, w.Type, w.ID, rels)
+}
+
+// careOf is the narrowing the caller's searches get: nil for the server
+// itself, an unrestricted caller and a client with all-patients.
+func (s *Service) careOf(ctx context.Context) *search.Care {
+	p := auth.PrincipalFrom(ctx)
+	if p.Kind != auth.Client || p.Unrestricted || p.AllPatients {
+		return nil
+	}
+	return &search.Care{Organization: p.Organization, Links: s.registry.Params().CareLinks()}
+}
+
+// CheckCare refuses (403) the caller access to typ/id when it is part of
+// the record of a patient its organization has no care relationship with.
+// A resource that does not exist passes (the interaction then says so); one
+// whose current version is a deletion no longer names its patient, so only
+// callers seeing every patient pass.
+func (s *Service) CheckCare(ctx context.Context, typ, id string) error {
+	if p := auth.PrincipalFrom(ctx); p.AllPatients || p.Kind != auth.Client {
+		return nil // without allocating: the full-access read path stays free
+	}
+	care := s.careOf(ctx)
+	if care == nil || (typ != "Patient" && len(care.Links[typ]) == 0) {
+		return nil
+	}
+	q, err := s.registry.Params().Parse(typ, url.Values{"_id": {id}}, true)
+	if err != nil {
+		return err
+	}
+	q.Care, q.Count, q.Total = care, 1, "none"
+	page, err := s.store.Search(ctx, q)
+	if err != nil {
+		return err
+	}
+	if len(page.Resources) > 0 {
+		return nil
+	}
+	if _, err := s.store.Head(ctx, typ, id); fhirerr.Is(err, fhirerr.NotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return fhirerr.New(fhirerr.Forbidden, "forbidden", "", "%s/%s is part of the record of a patient %s has no care relationship with", typ, id, care.Organization)
+}
