@@ -14,12 +14,14 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/auth/scope"
 	"github.com/sharedcare/sharedcare/internal/config"
 	"github.com/sharedcare/sharedcare/internal/store"
@@ -31,7 +33,7 @@ import (
 // reads the registry on every token request.
 
 const clientsUsage = `Usage:
-  sharedcare clients add --name NAME --org Organization/ID --scope "SCOPES" --jwks FILE_OR_HTTPS_URL [--permission P]... [--json]
+  sharedcare clients add --name NAME --org Organization/ID --scope "SCOPES" --jwks FILE_OR_HTTPS_URL [--all-patients] [--permission P]... [--json]
   sharedcare clients add --demo --key-out FILE [--name demo] [--org Organization/demo] [--scope "system/*.cruds"] [--json]
   sharedcare clients list [--json]
   sharedcare clients disable|enable|remove ID
@@ -40,7 +42,13 @@ add prints the new client id (with --json, one JSON object with client_id).
 --jwks is a file holding the client's public keys as a JWK Set, or the https
 URL it publishes them at. --demo generates an ES384 key pair, writes the
 private key as a JWK to the --key-out file (mode 0600, never overwritten) and
-registers its public key.
+registers its public key, with every scope and --all-patients.
+
+A client sees only the records of the patients its organization has a care
+relationship with (it is their GP, on one of their CareTeams, manages one of
+their EpisodesOfCare, or requested or owns one of their Tasks), unless it is
+registered with --all-patients (the permission all-patients): an integration
+engine or the trust's own EPR.
 
 The configuration flags (e.g. -database-url) are those of ` + "`sharedcare -h`."
 
@@ -123,7 +131,7 @@ func clientsCmd(ctx context.Context, args []string, getenv func(string) string, 
 type registration struct {
 	name, org, scope, jwks, keyOut string
 	permissions                    repeated
-	demo                           bool
+	demo, allPatients              bool
 	key                            jose.JSONWebKey // --demo's private key
 }
 
@@ -132,6 +140,7 @@ func (r *registration) flags(fs *flag.FlagSet) {
 	fs.StringVar(&r.org, "org", "", "Organization/ID the client acts for; need not be stored yet (--demo: "+demoOrg+")")
 	fs.StringVar(&r.scope, "scope", "", "the SMART scopes it may be granted, space-separated (--demo: "+demoScope+")")
 	fs.StringVar(&r.jwks, "jwks", "", "a file holding its public keys (a JWK Set), or the https URL it publishes them at")
+	fs.BoolVar(&r.allPatients, "all-patients", false, "it sees every patient's record, not only those its organization cares for (--demo: always)")
 	fs.Var(&r.permissions, "permission", "an extra grant (e.g. break-glass); may be repeated")
 	fs.BoolVar(&r.demo, "demo", false, "generate an ES384 key pair, write the private key to --key-out and register the public key")
 	fs.StringVar(&r.keyOut, "key-out", "", "with --demo: the file the private key (JWK) is written to; it must not exist")
@@ -151,6 +160,7 @@ func (r *registration) client() (store.Client, error) {
 			return c, errors.New("--demo needs --key-out FILE, where the private key is written")
 		}
 		c.Name, c.Organization, c.Scope = or(c.Name, demoName), or(c.Organization, demoOrg), or(c.Scope, demoScope)
+		r.allPatients = true
 	} else if r.keyOut != "" {
 		return c, errors.New("--key-out is for --demo only")
 	}
@@ -166,6 +176,9 @@ func (r *registration) client() (store.Client, error) {
 	}
 	if len(set.Resources) == 0 {
 		return c, fmt.Errorf("--scope %q grants no resource access (want e.g. system/Patient.rs)", c.Scope)
+	}
+	if r.allPatients && !slices.Contains(c.Permissions, auth.PermissionAllPatients) {
+		c.Permissions = append(c.Permissions, auth.PermissionAllPatients)
 	}
 	for _, p := range r.permissions {
 		if p == "" || strings.ContainsAny(p, " \t\n") {

@@ -89,12 +89,12 @@ func TestClientsCommand(t *testing.T) {
 				t.Error("a refused add --demo changed the existing key file")
 			}
 
-			// --jwks FILE --json, with permissions.
+			// --jwks FILE --json, with permissions (--all-patients is one).
 			other, _ := smartauth.NewKey(jose.RS384)
 			pub := writeFile(t, dir, "jwks.json", jose.JSONWebKeySet{Keys: []jose.JSONWebKey{other.Public()}})
 			var added clientJSON
 			out := mustCLI(t, db, "add", "--name", "Valley Surgery EPR", "--org", "Organization/valley",
-				"--scope", "system/Patient.rs system/Task.cruds", "--jwks", pub, "--permission", "break-glass", "--permission", "all-patients", "--json")
+				"--scope", "system/Patient.rs system/Task.cruds", "--jwks", pub, "--permission", "break-glass", "--all-patients", "--permission", "all-patients", "--json") // all-patients once
 			if err := json.Unmarshal([]byte(out), &added); err != nil || added.ClientID == "" {
 				t.Fatalf("add --json printed %q (%v); want one object with client_id", out, err)
 			}

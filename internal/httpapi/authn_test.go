@@ -33,7 +33,8 @@ func TestWholeFlowFromKeyToRead(t *testing.T) {
 				t.Fatal(err)
 			}
 			set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key.Public()}})
-			c := store.Client{ID: "flow-" + string(alg), Name: "flow", Organization: "Organization/gp1", Scope: "system/Patient.rs", JWKS: set}
+			c := store.Client{ID: "flow-" + string(alg), Name: "flow", Organization: "Organization/gp1", Scope: "system/Patient.rs", JWKS: set,
+				Permissions: []string{"all-patients"}} // the patient is no one's: a relationship-bound client may not read it
 			if err := s.st.CreateClient(context.Background(), c); err != nil {
 				t.Fatal(err)
 			}

@@ -38,6 +38,8 @@ func TestExternalIssuerOverHTTP(t *testing.T) {
 
 		// The issuer's client acts for another organization than the Task's owner.
 		org := "Organization/" + s.create(`{"resourceType":"Organization","name":"Northern Cancer Alliance"}`)
+		// which cares for the patient (the issuer's tokens are relationship-bound).
+		s.create(`{"resourceType":"EpisodeOfCare","status":"active","patient":{"reference":"Patient/` + patient + `"},"managingOrganization":{"reference":"` + org + `"}}`)
 		scp := trusted.Sign(t, kid, trusted.Claims(map[string]any{"scope": nil, "scp": []string{"system/Patient.rs", "system/Task.ru"},
 			issuertest.OrganizationClaim: org}))
 		scope := trusted.Sign(t, kid, trusted.Claims(map[string]any{"scope": "system/Patient.cruds"}))

@@ -70,21 +70,35 @@ func (s *Service) keepCare(ctx context.Context, tx store.Store, w Write) error {
 // careOf is the narrowing the caller's searches get: nil for the server
 // itself, an unrestricted caller and a client with all-patients.
 func (s *Service) careOf(ctx context.Context) *search.Care {
-	p := auth.PrincipalFrom(ctx)
-	if p.Kind != auth.Client || p.Unrestricted || p.AllPatients {
+	if !bound(ctx) {
 		return nil
 	}
-	return &search.Care{Organization: p.Organization, Links: s.registry.Params().CareLinks()}
+	return &search.Care{Organization: auth.PrincipalFrom(ctx).Organization, Links: s.registry.Params().CareLinks()}
 }
 
 // CheckCare refuses (403) the caller access to typ/id when it is part of
 // the record of a patient its organization has no care relationship with.
 // A resource that does not exist passes (the interaction then says so); one
 // whose current version is a deletion no longer names its patient, so only
-// callers seeing every patient pass.
+// callers seeing every patient pass. Every write of an existing resource is
+// checked in commit, whatever route it came by (conditional, in a
+// transaction, by a hook).
 func (s *Service) CheckCare(ctx context.Context, typ, id string) error {
-	if p := auth.PrincipalFrom(ctx); p.AllPatients || p.Kind != auth.Client {
+	if !bound(ctx) {
 		return nil // without allocating: the full-access read path stays free
+	}
+	return s.checkCare(ctx, s.store, typ, id)
+}
+
+// bound reports whether the caller is a relationship-bound client.
+func bound(ctx context.Context) bool {
+	p := auth.PrincipalFrom(ctx)
+	return p.Kind == auth.Client && !p.AllPatients && !p.Unrestricted
+}
+
+func (s *Service) checkCare(ctx context.Context, st store.Store, typ, id string) error {
+	if !bound(ctx) {
+		return nil
 	}
 	care := s.careOf(ctx)
 	if care == nil || (typ != "Patient" && len(care.Links[typ]) == 0) {
@@ -95,14 +109,14 @@ func (s *Service) CheckCare(ctx context.Context, typ, id string) error {
 		return err
 	}
 	q.Care, q.Count, q.Total = care, 1, "none"
-	page, err := s.store.Search(ctx, q)
+	page, err := st.Search(ctx, q)
 	if err != nil {
 		return err
 	}
 	if len(page.Resources) > 0 {
 		return nil
 	}
-	if _, err := s.store.Head(ctx, typ, id); fhirerr.Is(err, fhirerr.NotFound) {
+	if _, err := st.Head(ctx, typ, id); fhirerr.Is(err, fhirerr.NotFound) {
 		return nil
 	} else if err != nil {
 		return err

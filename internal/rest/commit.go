@@ -59,6 +59,11 @@ func (s *Service) commit(ctx context.Context, tx store.Store, w Write) (*fhir.Re
 	if err := s.guard(ctx, w.Type, w.ID, change); err != nil {
 		return nil, err
 	}
+	if w.Prev != nil {
+		if err := s.checkCare(ctx, tx, w.Type, w.ID); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	if w.Deleted() {
 		w.Stored, err = s.storeDeletion(ctx, tx, w)

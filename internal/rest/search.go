@@ -178,7 +178,7 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 						break
 					}
 					asked := room()
-					rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, target, asked)
+					rs, err := s.store.Referenced(ctx, typ, ids, inc.Param, target, asked, q.Care)
 					if err != nil {
 						return err
 					}
@@ -203,7 +203,7 @@ func (s *Service) include(ctx context.Context, q *search.Query, page *store.Sear
 						break
 					}
 					asked := room()
-					rs, err := s.store.Referencing(ctx, src, inc.Param, typ, ids, asked)
+					rs, err := s.store.Referencing(ctx, src, inc.Param, typ, ids, asked, q.Care)
 					if err != nil {
 						return err
 					}

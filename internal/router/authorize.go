@@ -44,11 +44,7 @@ func (rt *Router) authorize(ctx context.Context, r *Request) error {
 		if err := authz.Covered(ctx, p, r.Service, r.Type, r.ID); err != nil {
 			return err
 		}
-		return r.Service.CheckCare(ctx, r.Type, r.ID)
-	case KindUpdate, KindPatch, KindDelete:
-		if r.ID != "" { // a conditional one's match is checked by its search's narrowing
-			return r.Service.CheckCare(ctx, r.Type, r.ID)
-		}
+		return r.Service.CheckCare(ctx, r.Type, r.ID) // writes: in rest's commit
 	}
 	return nil
 }

@@ -55,13 +55,14 @@ type Store interface {
 
 	// Referenced returns the current resources that resources of fromType
 	// with the given ids refer to through param ("*": any reference
-	// parameter), limited to targetType when it is not "", at most limit.
-	Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int) ([]*fhir.Resource, error)
+	// parameter), limited to targetType when it is not "", at most limit;
+	// narrowed by care when not nil, as a search is.
+	Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int, care *search.Care) ([]*fhir.Resource, error)
 
 	// Referencing returns the current resources of typ (any type when "*")
 	// whose param ("*": any reference parameter) refers to one of the
-	// targets of targetType, at most limit.
-	Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int) ([]*fhir.Resource, error)
+	// targets of targetType, at most limit; narrowed by care when not nil.
+	Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int, care *search.Care) ([]*fhir.Resource, error)
 
 	// Search returns one page of the current, undeleted resources matching q.
 	// It counts all matches when q.Total is "accurate" or "estimate", and

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
@@ -67,4 +68,32 @@ func careCond(c *search.Care, alias, typ string) (string, []any) {
 	args := append([]any{typ}, strings2any(params)...)
 	cond := "(NOT EXISTS (SELECT 1 " + links + ") OR EXISTS (SELECT 1 " + links + " AND l.target_id IN (" + cared + ")))"
 	return cond, append(append(args, args...), c.Organization)
+}
+
+// andCare ANDs to q what care permits of the resources r it selects, of
+// type typ ("" or "*": any type).
+func andCare(q string, args []any, care *search.Care, typ string) (string, []any) {
+	if care == nil {
+		return q, args
+	}
+	if typ != "" && typ != "*" {
+		if cond, a := careCond(care, "r", typ); cond != "" {
+			return q + " AND " + cond, append(args, a...)
+		}
+		return q, args
+	}
+	// Any type: each narrowed type on its rows, the others as they are.
+	types := []string{"Patient"}
+	for t := range care.Links {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	ors := []string{"r.type NOT IN (" + placeholders(len(types)) + ")"}
+	args = append(args, strings2any(types)...)
+	for _, t := range types {
+		cond, a := careCond(care, "r", t)
+		ors = append(ors, "(r.type = ? AND "+cond+")")
+		args = append(append(args, t), a...)
+	}
+	return q + " AND " + anyOf(ors), args
 }

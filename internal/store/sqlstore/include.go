@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/sharedcare/sharedcare/internal/fhir"
+	"github.com/sharedcare/sharedcare/internal/search"
 )
 
 // Referenced implements _include: follow the index's reference rows forwards.
-func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int) ([]*fhir.Resource, error) {
+func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []string, param, targetType string, limit int, care *search.Care) ([]*fhir.Resource, error) {
 	if len(fromIDs) == 0 {
 		return nil, nil
 	}
@@ -27,11 +28,12 @@ func (s *Store) Referenced(ctx context.Context, fromType string, fromIDs []strin
 		q += " AND i.target_type = ?"
 		args = append(args, targetType)
 	}
+	q, args = andCare(q, args, care, targetType)
 	return s.resources(ctx, "sqlstore.Referenced", q+" LIMIT ?", append(args, limit))
 }
 
 // Referencing implements _revinclude: follow the reference rows backwards.
-func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int) ([]*fhir.Resource, error) {
+func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, targetIDs []string, limit int, care *search.Care) ([]*fhir.Resource, error) {
 	if len(targetIDs) == 0 {
 		return nil, nil
 	}
@@ -48,6 +50,7 @@ func (s *Store) Referencing(ctx context.Context, typ, param, targetType string, 
 		q += " AND i.param = ?"
 		args = append(args, param)
 	}
+	q, args = andCare(q, args, care, typ)
 	return s.resources(ctx, "sqlstore.Referencing", q+" LIMIT ?", append(args, limit))
 }
 

@@ -3,11 +3,13 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sharedcare/sharedcare/api"
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
 )
@@ -99,6 +101,34 @@ func testCare(t *testing.T, s store.Store) {
 		check("Observation", sees(tt.org, "Observation", "_sort=_id", nil), tt.observations)
 		check("system search", sees(tt.org, "", "_sort=_id", nil, all...), tt.system)
 		check("Patient/pa/Observation", sees(tt.org, "Observation", "_sort=_id", compA), tt.inPa)
+	}
+
+	// Includes are narrowed too, by the included resource's own patients.
+	gp1 := &search.Care{Organization: "Organization/gp1", Links: links}
+	for _, tt := range []struct {
+		name string
+		got  func() ([]*fhir.Resource, error)
+		want []string
+	}{
+		{"Referenced, any type", func() ([]*fhir.Resource, error) {
+			return s.Referenced(ctx, "Observation", []string{"both"}, "*", "", 10, gp1)
+		}, []string{"Patient/pa@1"}},
+		{"Referenced, one type", func() ([]*fhir.Resource, error) {
+			return s.Referenced(ctx, "Observation", []string{"ob", "oa"}, "subject", "Patient", 10, gp1)
+		}, []string{"Patient/pa@1"}},
+		{"Referencing, any type", func() ([]*fhir.Resource, error) {
+			return s.Referencing(ctx, "*", "*", "Patient", []string{"pa", "pb"}, 10, gp1)
+		}, []string{"Observation/both@1", "Observation/oa@1", "Task/ta@1"}},
+		{"Referencing, one type", func() ([]*fhir.Resource, error) {
+			return s.Referencing(ctx, "Observation", "subject", "Patient", []string{"pa", "pb"}, 10, gp1)
+		}, []string{"Observation/both@1", "Observation/oa@1"}},
+	} {
+		got, err := tt.got()
+		found := keys(got) // one per reference row: a resource may come more than once
+		slices.Sort(found)
+		if diff := cmp.Diff(tt.want, slices.Compact(found)); err != nil || diff != "" {
+			t.Errorf("%s for gp1: %v (-want +got):\n%s", tt.name, err, diff)
+		}
 	}
 
 	// Relationships list; a source deleted (no relationships) takes its own.

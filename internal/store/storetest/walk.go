@@ -177,7 +177,7 @@ func testIncludes(t *testing.T, s store.Store) {
 		{"limit", "Task", []string{"t1", "t2"}, "*", "", 2, nil, 2},
 	}
 	for _, tt := range referenced {
-		got, err := s.Referenced(ctx, tt.from, tt.ids, tt.param, tt.typ, tt.limit)
+		got, err := s.Referenced(ctx, tt.from, tt.ids, tt.param, tt.typ, tt.limit, nil)
 		checkFound(t, "Referenced "+tt.name, got, err, tt.want, tt.wantLen)
 	}
 
@@ -198,7 +198,7 @@ func testIncludes(t *testing.T, s store.Store) {
 		{"limit", "*", "*", []string{"p1", "p2"}, 2, nil, 2},
 	}
 	for _, tt := range referencing {
-		got, err := s.Referencing(ctx, tt.typ, tt.param, "Patient", tt.ids, tt.limit)
+		got, err := s.Referencing(ctx, tt.typ, tt.param, "Patient", tt.ids, tt.limit, nil)
 		checkFound(t, "Referencing "+tt.name, got, err, tt.want, tt.wantLen)
 	}
 }
