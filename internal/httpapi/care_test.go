@@ -96,6 +96,10 @@ func TestCareRelationships(t *testing.T) {
 			check(p.name+" Patient/pb/CarePlan", found(p.who, "/Patient/pb/CarePlan?_total=accurate"), p.inB)
 		}
 
+		// Type and system history cannot be narrowed (deleted versions name no patient): refused.
+		check("gp1 histories", []int{status(gp1, "GET", "/CarePlan/_history", ""), status(gp1, "GET", "/_history", ""),
+			status(gp1, "GET", "/Organization/_history", ""), status(everyone, "GET", "/_history", "")}, []int{403, 403, 200, 200})
+
 		// Includes: what a match refers to, or what refers to it, only when visible.
 		entries := func(who []string, path string) []string {
 			t.Helper()

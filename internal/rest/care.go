@@ -123,3 +123,19 @@ func (s *Service) checkCare(ctx context.Context, st store.Store, typ, id string)
 	}
 	return fhirerr.New(fhirerr.Forbidden, "forbidden", "", "%s/%s is part of the record of a patient %s has no care relationship with", typ, id, care.Organization)
 }
+
+// CheckCareHistory refuses (403) a relationship-bound caller the history
+// of typ ("" for the whole server) when typ holds patients' records: a
+// deleted version no longer names its patient, so such history cannot be
+// narrowed as searches are, and is kept from them whole.
+func (s *Service) CheckCareHistory(ctx context.Context, typ string) error {
+	if !bound(ctx) || typ != "" && typ != "Patient" && len(s.registry.Params().CareLinks()[typ]) == 0 {
+		return nil
+	}
+	what := "the server's history"
+	if typ != "" {
+		what = "the history of every " + typ
+	}
+	return fhirerr.New(fhirerr.Forbidden, "forbidden", "", "%s spans patients %s has no care relationship with; a client registered with all-patients may read it",
+		what, auth.PrincipalFrom(ctx).Organization)
+}

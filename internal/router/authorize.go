@@ -45,6 +45,8 @@ func (rt *Router) authorize(ctx context.Context, r *Request) error {
 			return err
 		}
 		return r.Service.CheckCare(ctx, r.Type, r.ID) // writes: in rest's commit
+	case KindHistoryType, KindHistorySystem:
+		return r.Service.CheckCareHistory(ctx, r.Type)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ type sqlBuilder struct {
 	dialect string
 	typ     string // the resource type searched
 	aliases int    // nested levels so far
+	care    *search.Care
 	where   []string
 	args    []any
 }
@@ -58,7 +59,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPag
 		return nil, err
 	}
 	defer release()
-	b := &sqlBuilder{dialect: s.dialect, typ: q.Type}
+	b := &sqlBuilder{dialect: s.dialect, typ: q.Type, care: q.Care}
 	if q.Type != "" {
 		b.add("r.type = ?", q.Type)
 	} else {
@@ -96,7 +97,7 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPag
 		b.add(cond, args...)
 	}
 	if q.Care != nil {
-		b.care(q)
+		b.narrow(q)
 	}
 	page := &store.SearchPage{Total: -1}
 	if q.Total == "accurate" || q.Total == "estimate" || q.Count == 0 {
@@ -192,8 +193,21 @@ func (s *Store) Search(ctx context.Context, q *search.Query) (_ *store.SearchPag
 	return page, nil
 }
 
-// care narrows b to what q.Care permits, type by type in a system search.
-func (b *sqlBuilder) care(q *search.Query) {
+// andCare ANDs to the condition sub on the resources under alias, of type
+// typ, what b.care permits: a chain or _has may not select by what the
+// caller cannot see.
+func (b *sqlBuilder) andCare(sub string, args []any, alias, typ string) (string, []any) {
+	if b.care == nil {
+		return sub, args
+	}
+	if cond, a := careCond(b.care, alias, typ); cond != "" {
+		return sub + " AND " + cond, append(args, a...)
+	}
+	return sub, args
+}
+
+// narrow narrows b to what q.Care permits, type by type in a system search.
+func (b *sqlBuilder) narrow(q *search.Query) {
 	if q.Type != "" {
 		if cond, args := careCond(q.Care, "r", q.Type); cond != "" {
 			b.add(cond, args...)
@@ -286,6 +300,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 		if err != nil {
 			return "", nil, err
 		}
+		sub, subArgs = b.andCare(sub, subArgs, inner, h.Type)
 		cond := alias + ".id IN (SELECT i.target_id FROM idx_reference i WHERE i.res_type = ? AND i.param = ? AND i.target_type = ?" +
 			" AND i.res_id IN (SELECT " + inner + ".id FROM resources " + inner + " WHERE " + inner + ".type = ? AND " + inner + ".deleted = ? AND " + sub + "))"
 		return cond, append([]any{h.Type, h.Param, typ, h.Type, false}, subArgs...), nil
@@ -302,6 +317,7 @@ func (b *sqlBuilder) cond(c search.Clause, alias, typ string) (string, []any, er
 			if err != nil {
 				return "", nil, err
 			}
+			sub, subArgs = b.andCare(sub, subArgs, inner, t.Type)
 			ors = append(ors, "(i.target_type = ? AND i.target_id IN (SELECT "+inner+".id FROM resources "+inner+
 				" WHERE "+inner+".type = ? AND "+inner+".deleted = ? AND "+sub+"))")
 			args = append(append(args, t.Type, t.Type, false), subArgs...)

@@ -32,7 +32,7 @@ func testCare(t *testing.T, s store.Store) {
 	}
 	for _, body := range []string{
 		`{"resourceType":"Patient","id":"pa"}`,
-		`{"resourceType":"Patient","id":"pb"}`,
+		`{"resourceType":"Patient","id":"pb","generalPractitioner":[{"reference":"Organization/gp1"}]}`, // its rows: set below
 		`{"resourceType":"Organization","id":"gp1"}`,
 		`{"resourceType":"Observation","id":"oa","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pa"}}`,
 		`{"resourceType":"Observation","id":"ob","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/pb"}}`,
@@ -101,6 +101,26 @@ func testCare(t *testing.T, s store.Store) {
 		check("Observation", sees(tt.org, "Observation", "_sort=_id", nil), tt.observations)
 		check("system search", sees(tt.org, "", "_sort=_id", nil, all...), tt.system)
 		check("Patient/pa/Observation", sees(tt.org, "Observation", "_sort=_id", compA), tt.inPa)
+	}
+
+	// Chains and _has select only by what the caller sees.
+	for _, tt := range []struct {
+		typ, query string
+		want       []string
+	}{
+		{"Observation", "subject:Patient._id=pa&_sort=_id", []string{"Observation/both", "Observation/oa"}},
+		{"Observation", "performer:Patient._id=pb", nil},
+		{"Organization", "_has:Patient:general-practitioner:_id=pb", nil},
+		{"Organization", "_has:Observation:subject:_id=oa", nil}, // no such reference: nothing either way
+		{"Patient", "_has:Observation:subject:code:text=x&_sort=_id", []string{"Patient/pa"}},
+	} {
+		got := sees("Organization/gp1", tt.typ, tt.query, nil)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("gp1: %s?%s (-want +got):\n%s", tt.typ, tt.query, diff)
+		}
+	}
+	if got := sees("Organization/gp2", "Organization", "_has:Patient:general-practitioner:_id=pb", nil); !cmp.Equal(got, []string{"Organization/gp1"}) {
+		t.Errorf("gp2: Organization?_has:Patient:general-practitioner:_id=pb = %v, want [Organization/gp1]", got)
 	}
 
 	// Includes are narrowed too, by the included resource's own patients.
