@@ -96,6 +96,10 @@ func TestCareRelationships(t *testing.T) {
 			check(p.name+" Patient/pb/CarePlan", found(p.who, "/Patient/pb/CarePlan?_total=accurate"), p.inB)
 		}
 
+		// Operations reading a patient's record by id.
+		check("$shared-care-summary of pb", []int{status(gp1, "GET", "/Patient/pb/$shared-care-summary", ""),
+			status(gp2, "GET", "/Patient/pb/$shared-care-summary", "")}, []int{403, 200})
+
 		// Type and system history cannot be narrowed (deleted versions name no patient): refused.
 		check("gp1 histories", []int{status(gp1, "GET", "/CarePlan/_history", ""), status(gp1, "GET", "/_history", ""),
 			status(gp1, "GET", "/Organization/_history", ""), status(everyone, "GET", "/_history", "")}, []int{403, 403, 200, 200})

@@ -102,6 +102,9 @@ func (rv resolver) Resolve(ctx context.Context, ref string) (map[string]any, boo
 // needs assessment: one activity per concern rated at or above the
 // configured threshold.
 func (w *Workflow) Extract(ctx context.Context, responseID string) ([]byte, error) {
+	if err := w.records.CheckCare(ctx, "QuestionnaireResponse", responseID); err != nil {
+		return nil, err
+	}
 	res, err := w.records.Read(ctx, "QuestionnaireResponse", responseID)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,9 @@ type section struct {
 // its roles, the latest holistic needs assessment with its distress score,
 // the conversation), then the resources themselves.
 func (w *Workflow) Summary(ctx context.Context, patientID string) ([]byte, error) {
+	if err := w.records.CheckCare(ctx, "Patient", patientID); err != nil {
+		return nil, err
+	}
 	patient, err := w.records.Read(ctx, "Patient", patientID)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ type Records interface {
 	Search(ctx context.Context, typ string, values url.Values, strict bool) (*search.Query, *store.SearchPage, error)
 	Create(ctx context.Context, typ string, body []byte, opt rest.CreateOptions) (*fhir.Resource, bool, error)
 	Update(ctx context.Context, typ, id string, body []byte, ifMatch int64) (*fhir.Resource, bool, error)
+	// CheckCare refuses the caller a resource of a patient its organization
+	// does not care for (searches are narrowed already; a read by id is not).
+	CheckCare(ctx context.Context, typ, id string) error
 }
 
 var _ Records = (*rest.Service)(nil)
