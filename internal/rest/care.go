@@ -2,11 +2,13 @@ package rest
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
 
 	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
@@ -38,33 +40,85 @@ var pathIndex = regexp.MustCompile(`\[\d+\]`)
 
 // keepCare rewrites the relationships w's resource establishes, in tx.
 func (s *Service) keepCare(ctx context.Context, tx store.Store, w Write) error {
-	src, ok := careSources[w.Type]
 	cr, kept := tx.(store.CareRelationships)
-	if !ok || !kept {
+	if _, ok := careSources[w.Type]; !ok || !kept {
 		return nil
 	}
 	var rels []store.CareRelationship
 	if !w.Deleted() {
-		var patients, orgs []string
-		if src.patient == "" {
-			patients = []string{w.ID}
-		}
-		for _, ref := range w.Next.References(baseOf(ctx)) {
-			path := pathIndex.ReplaceAllString(ref.Path, "")
-			switch {
-			case ref.Type == "Patient" && path == src.patient:
-				patients = append(patients, ref.ID)
-			case ref.Type == "Organization" && slices.Contains(src.orgs, path):
-				orgs = append(orgs, ref.Target())
-			}
-		}
-		for _, p := range patients {
-			for _, o := range orgs {
-				rels = append(rels, store.CareRelationship{Organization: o, Patient: p})
-			}
-		}
+		rels = relationshipsOf(ctx, w.Type, w.ID, w.Next)
 	}
 	return cr.SetCareRelationships(ctx, w.Type, w.ID, rels)
+}
+
+// relationshipsOf are the relationships doc, typ/id, establishes.
+func relationshipsOf(ctx context.Context, typ, id string, doc *fhir.Document) []store.CareRelationship {
+	src := careSources[typ]
+	var patients, orgs []string
+	if src.patient == "" {
+		patients = []string{id}
+	}
+	for _, ref := range doc.References(baseOf(ctx)) {
+		path := pathIndex.ReplaceAllString(ref.Path, "")
+		switch {
+		case ref.Type == "Patient" && path == src.patient:
+			patients = append(patients, ref.ID)
+		case ref.Type == "Organization" && slices.Contains(src.orgs, path):
+			orgs = append(orgs, ref.Target())
+		}
+	}
+	var rels []store.CareRelationship
+	for _, p := range patients {
+		for _, o := range orgs {
+			rels = append(rels, store.CareRelationship{Organization: o, Patient: p})
+		}
+	}
+	return rels
+}
+
+// rebuildCare derives every relationship again from the current resources
+// (Reindex: after a load that bypassed the write path, or an upgrade from
+// before relationships were kept), one transaction per batch.
+func (s *Service) rebuildCare(ctx context.Context) error {
+	if _, ok := s.store.(store.CareRelationships); !ok {
+		return nil
+	}
+	const batch = 500
+	for typ := range careSources {
+		afterID := ""
+		for {
+			rs, err := s.store.Current(ctx, typ, afterID, batch)
+			if err != nil {
+				return err
+			}
+			n := 0
+			err = s.store.InTx(ctx, func(tx store.Store) error {
+				cr := tx.(store.CareRelationships)
+				for _, r := range rs {
+					if r.Type != typ {
+						break
+					}
+					n++
+					doc, err := fhir.ParseDocument(r.Body)
+					if err != nil {
+						return fmt.Errorf("rest.Reindex %s/%s: %w", r.Type, r.ID, err)
+					}
+					if err := cr.SetCareRelationships(ctx, typ, r.ID, relationshipsOf(ctx, typ, r.ID, doc)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if n < batch {
+				break
+			}
+			afterID = rs[n-1].ID
+		}
+	}
+	return nil
 }
 
 // careOf is the narrowing the caller's searches get: nil for the server

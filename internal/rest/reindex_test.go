@@ -10,6 +10,7 @@ import (
 
 	"github.com/sharedcare/sharedcare/api"
 	"github.com/sharedcare/sharedcare/internal/auth"
+	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/registry"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/seed"
@@ -102,4 +103,71 @@ func indexRows(t *testing.T, st *sqlstore.Store) []string {
 	}
 	sort.Strings(all)
 	return all
+}
+
+// TestReindexRebuildsCare: a reindex derives the care relationships the
+// writes made again, after they were lost or damaged (or never made, by a
+// load that bypassed the write path).
+func TestReindexRebuildsCare(t *testing.T) {
+	t.Parallel()
+	reg, err := registry.Load(api.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testdb.ForEach(t, func(t *testing.T, st *sqlstore.Store) {
+		ctx := auth.AsSystem(context.Background())
+		svc := rest.New(st, reg)
+		for _, body := range []string{
+			`{"resourceType":"Organization","id":"gp1"}`,
+			`{"resourceType":"Organization","id":"hosp"}`,
+			`{"resourceType":"Patient","id":"pa","generalPractitioner":[{"reference":"Organization/gp1"}]}`,
+			`{"resourceType":"CareTeam","id":"ct","subject":{"reference":"Patient/pa"},"participant":[{"member":{"reference":"Organization/hosp"}}]}`,
+			`{"resourceType":"Task","id":"t","status":"requested","intent":"order","for":{"reference":"Patient/pa"},"requester":{"reference":"Organization/hosp"},"owner":{"reference":"Organization/gp1"}}`,
+		} {
+			doc, _ := fhir.ParseDocument([]byte(body))
+			if _, _, err := svc.Update(ctx, doc.Type(), doc.ID(), []byte(body), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := careRows(t, st)
+		if len(want) != 4 {
+			t.Fatalf("the writes made %v, want 4 relationships", want)
+		}
+		for _, q := range []string{
+			"DELETE FROM care_relationships WHERE source_type = 'Task'",
+			"INSERT INTO care_relationships (organization, patient_id, source_type, source_id) VALUES ('Organization/x', 'pa', 'CareTeam', 'ct')",
+		} {
+			if err := st.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := svc.Reindex(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, careRows(t, st)); diff != "" {
+			t.Errorf("relationships after reindex (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func careRows(t *testing.T, st *sqlstore.Store) []string {
+	t.Helper()
+	db, err := st.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query("SELECT organization, patient_id, source_type, source_id FROM care_relationships ORDER BY 1, 2, 3, 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o, p, st, si string
+		if err := rows.Scan(&o, &p, &st, &si); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %s/%s", o, p, st, si))
+	}
+	return out
 }

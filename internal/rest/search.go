@@ -268,6 +268,7 @@ func (s *Service) includeTargets(typ, param string) []string {
 // Reindex rebuilds the search index of every current resource from its
 // stored JSON, batch by batch (run it after search definitions change).
 // progress, when not nil, is told the running count after each batch.
+// The care relationships are derived again too (see rebuildCare).
 //
 // One goroutine walks the resources and computes their index while
 // reindexWorkers write earlier batches, each in its own transaction, so the
@@ -277,6 +278,7 @@ func (s *Service) includeTargets(typ, param string) []string {
 // takes one writer at a time, so there the workers queue.
 func (s *Service) Reindex(ctx context.Context, progress func(done int)) (int, error) {
 	const batch, reindexWorkers = 500, 4
+	outer := ctx // the group's ends with Wait
 	g, ctx := errgroup.WithContext(ctx)
 	batches := make(chan []store.Indexed, reindexWorkers)
 	g.Go(func() error {
@@ -327,8 +329,10 @@ func (s *Service) Reindex(ctx context.Context, progress func(done int)) (int, er
 			return nil
 		})
 	}
-	err := g.Wait()
-	return done, err
+	if err := g.Wait(); err != nil {
+		return done, err
+	}
+	return done, s.rebuildCare(outer)
 }
 
 // reindexBatch writes a batch's indexes in one transaction: a commit per
