@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -95,6 +96,20 @@ func TestCareRelationships(t *testing.T) {
 			check(p.name+" system search", sorted(found(p.who, "/?_type=Patient,CarePlan,Organization&_total=accurate")), p.system)
 			check(p.name+" Patient/pb/CarePlan", found(p.who, "/Patient/pb/CarePlan?_total=accurate"), p.inB)
 		}
+
+		// A batch's reads are each checked.
+		var batch []string
+		for _, e := range s.do("POST", "", `{"resourceType":"Bundle","type":"batch","entry":[
+			{"request":{"method":"GET","url":"Patient/pa"}},{"request":{"method":"GET","url":"Patient/pb"}},
+			{"request":{"method":"GET","url":"CarePlan?_total=accurate"}}]}`, gp1...).mustStatus(t, http.StatusOK).json(t)["entry"].([]any) {
+			e := e.(map[string]any)
+			label := e["response"].(map[string]any)["status"].(string)
+			if r, ok := e["resource"].(map[string]any); ok && r["resourceType"] == "Bundle" {
+				label += " " + strings.Join(entriesByMode(t, r), ",")
+			}
+			batch = append(batch, label)
+		}
+		check("gp1 batch", batch, []string{"200 OK", "403 Forbidden", "200 OK match CarePlan/cpa"})
 
 		// Operations reading a patient's record by id.
 		check("$shared-care-summary of pb", []int{status(gp1, "GET", "/Patient/pb/$shared-care-summary", ""),
