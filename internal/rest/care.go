@@ -48,6 +48,9 @@ func (s *Service) keepCare(ctx context.Context, tx store.Store, w Write) error {
 	if !w.Deleted() {
 		rels = relationshipsOf(ctx, w.Type, w.ID, w.Next)
 	}
+	if len(rels) == 0 && w.Prev == nil {
+		return nil // new (or deleted before, which cleared them): it has none to clear
+	}
 	return cr.SetCareRelationships(ctx, w.Type, w.ID, rels)
 }
 
