@@ -16,15 +16,22 @@ import (
 	"github.com/sharedcare/sharedcare/internal/store/sqlstore"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
+	"github.com/sharedcare/sharedcare/pkg/fhirjson"
 )
 
-// provenancesOf are the Provenances whose target is (a version of) target.
+// provenancesOf are the Provenances whose target is (a version of) target,
+// each checked to be valid R4 (the server stores its records unparsed:
+// rest.Record).
 func (s *server) provenancesOf(t *testing.T, target string) []map[string]any {
 	t.Helper()
 	b := s.do("GET", "/Provenance?_count=100&target="+target, "").mustStatus(t, http.StatusOK).json(t)
 	var out []map[string]any
 	for _, e := range asList(b["entry"]) {
-		out = append(out, e.(map[string]any)["resource"].(map[string]any))
+		p := e.(map[string]any)["resource"].(map[string]any)
+		if _, err := fhirjson.Parse([]byte(mustJSON(t, p))); err != nil {
+			t.Errorf("a stored Provenance is not valid R4: %v\n%s", err, mustJSON(t, p))
+		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -83,7 +83,7 @@ func (recorder) BeforeCommit(ctx context.Context, tx *rest.Service, writes []res
 	}
 	// The server stores its record of the write: the caller's scopes
 	// allowed the write, and need not allow writing Provenances.
-	_, _, err = tx.Create(auth.AsSystem(ctx), "Provenance", body, rest.CreateOptions{})
+	_, err = tx.Record(auth.AsSystem(ctx), "Provenance", body)
 	return err
 }
 
