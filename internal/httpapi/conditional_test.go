@@ -32,8 +32,10 @@ func TestConditionalCreate(t *testing.T) {
 			mustStatus(t, http.StatusPreconditionFailed).outcome(t)
 		s.do("POST", "/Patient", patientWithNHS("1"), "If-None-Exist", "shoe-size=9").mustStatus(t, http.StatusBadRequest).outcome(t)
 		s.do("POST", "/Patient", patientWithNHS("1"), "If-None-Exist", "_count=1").mustStatus(t, http.StatusBadRequest).outcome(t)
-		if n := s.rowCounts()["resources"]; n != 3 {
-			t.Errorf("%d resources, want 3", n)
+		// Three Patients, each with the Provenance of its creation: the
+		// matched and refused conditional creates wrote neither.
+		if n := s.rowCounts()["resources"]; n != 6 {
+			t.Errorf("%d resources, want 6 (3 Patients, 3 Provenances)", n)
 		}
 	})
 }
@@ -48,8 +50,9 @@ func TestConditionalCreateRace(t *testing.T) {
 		if count[http.StatusCreated] != 1 || count[http.StatusOK] != racers-1 {
 			t.Errorf("statuses %v; want one 201 and %d 200", count, racers-1)
 		}
-		if n := s.rowCounts()["resources"]; n != 1 {
-			t.Errorf("%d Patients stored, want 1", n)
+		// One Patient and the Provenance of its creation.
+		if n := s.rowCounts()["resources"]; n != 2 {
+			t.Errorf("%d resources stored, want 2 (one Patient, its Provenance)", n)
 		}
 	})
 }

@@ -136,8 +136,9 @@ func TestInteractionMiddlewareRefuses(t *testing.T) {
 		 {"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
 		 {"request":{"method":"DELETE","url":"Patient/`+id+`"}}]}`).mustStatus(t, http.StatusForbidden)
 		s.do("GET", "/Patient/"+id, "").mustStatus(t, http.StatusOK)
-		if n := s.rowCounts()["resources"]; n != 1 {
-			t.Errorf("%d resources stored, want 1: the refused transaction stored its create", n)
+		// The Patient and the Provenance of its creation.
+		if n := s.rowCounts()["resources"]; n != 2 {
+			t.Errorf("%d resources stored, want 2 (a Patient, its Provenance): the refused transaction stored its create", n)
 		}
 	})
 }

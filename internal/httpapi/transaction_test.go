@@ -105,8 +105,10 @@ func TestTransactionTreatmentSummary(t *testing.T) {
 			t.Errorf("second plan's subject %v, want the matched %s", plan2["subject"], patient)
 		}
 		s.do("GET", "/Patient?identifier=9000000009", "").mustStatus(t, http.StatusOK)
-		if n := s.rowCounts()["resources"]; n != 1+10+8 {
-			t.Errorf("%d resources stored, want 19: the hospital, 10, then 8 more (the patient matched, the practice updated)", n)
+		// Each of the three writes (the hospital's PUT, the two
+		// transactions) also stored one Provenance.
+		if n := s.rowCounts()["resources"]; n != 1+10+8+3 {
+			t.Errorf("%d resources stored, want 22: the hospital, 10, then 8 more (the patient matched, the practice updated), and 3 Provenances", n)
 		}
 	})
 }

@@ -80,25 +80,44 @@ func TestTaskLifecycleRules(t *testing.T) {
 				}
 			})
 		}
-		// Five transitions happened: five Provenances, each naming the
-		// version it records.
+		// Five transitions happened: five Provenances of the transition,
+		// each naming the version it records, and the creation's generic
+		// one; every version exactly one.
 		prov := s.do("GET", "/Provenance?target=Task/t1&_count=20", "").json(t)["entry"].([]any)
 		var got []string
 		for _, e := range prov {
 			p := e.(map[string]any)["resource"].(map[string]any)
-			got = append(got, ref(p["target"].([]any)[0]))
+			got = append(got, ref(p["target"].([]any)[0])+" "+activityCode(p))
 		}
-		want := []string{"Task/t1/_history/2", "Task/t1/_history/3", "Task/t1/_history/4", "Task/t1/_history/5", "Task/t1/_history/6"}
+		want := []string{"Task/t1/_history/1 CREATE", "Task/t1/_history/2 accepted", "Task/t1/_history/3 in-progress",
+			"Task/t1/_history/4 on-hold", "Task/t1/_history/5 failed", "Task/t1/_history/6 entered-in-error"}
 		if diff := cmp.Diff(want, sorted(got)); diff != "" {
 			t.Errorf("Provenance targets (-want +got):\n%s", diff)
 		}
-		// An edit that keeps the status records nothing.
+		// An edit that keeps the status records no transition: only the
+		// generic CREATE and UPDATE.
 		s.do("PUT", "/Task/t2", `{"resourceType":"Task","id":"t2","status":"requested","intent":"order"}`).mustStatus(t, http.StatusCreated)
 		s.do("PUT", "/Task/t2", `{"resourceType":"Task","id":"t2","status":"requested","intent":"order","description":"x"}`).mustStatus(t, http.StatusOK)
-		if r := s.do("GET", "/Provenance?target=Task/t2", "").json(t); r["entry"] != nil {
-			t.Errorf("an edit without a transition recorded Provenance: %v", r["entry"])
+		got = nil
+		for _, e := range s.do("GET", "/Provenance?target=Task/t2", "").json(t)["entry"].([]any) {
+			p := e.(map[string]any)["resource"].(map[string]any)
+			got = append(got, ref(p["target"].([]any)[0])+" "+activityCode(p))
+		}
+		if diff := cmp.Diff([]string{"Task/t2/_history/1 CREATE", "Task/t2/_history/2 UPDATE"}, sorted(got)); diff != "" {
+			t.Errorf("an edit without a transition: Provenances (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// activityCode is a Provenance's activity code, "" when it has none.
+func activityCode(p map[string]any) string {
+	a, _ := p["activity"].(map[string]any)
+	codings, _ := a["coding"].([]any)
+	if len(codings) == 0 {
+		return ""
+	}
+	code, _ := codings[0].(map[string]any)["code"].(string)
+	return code
 }
 
 func sorted(s []string) []string {

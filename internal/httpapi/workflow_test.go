@@ -114,19 +114,25 @@ func TestSharedCareJourney(t *testing.T) {
 		for _, e := range prov["entry"].([]any) {
 			p := e.(map[string]any)["resource"].(map[string]any)
 			activity := p["activity"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"].(string)
-			recorded = append(recorded, ref(p["target"].([]any)[0])+" "+activity)
+			for _, tg := range p["target"].([]any) { // the handover's targets all it wrote
+				if strings.HasPrefix(ref(tg), tasks[0]+"/") {
+					recorded = append(recorded, ref(tg)+" "+activity)
+				}
+			}
 			// The agent is whoever made the change, not the Task's owner.
 			if diff := cmp.Diff(wantWho, p["agent"].([]any)[0].(map[string]any)["who"]); diff != "" {
 				t.Errorf("Provenance agent.who (-want +got):\n%s", diff)
 			}
 		}
 		sort.Strings(recorded)
-		wantProv := []string{tasks[0] + "/_history/2 received", tasks[0] + "/_history/3 accepted"}
+		// The handover's one Provenance of its transaction, then one per
+		// transition (which replaces the generic UPDATE's).
+		wantProv := []string{tasks[0] + "/_history/1 CREATE", tasks[0] + "/_history/2 received", tasks[0] + "/_history/3 accepted"}
 		if diff := cmp.Diff(wantProv, recorded); diff != "" {
 			t.Errorf("Provenance of %s (-want +got):\n%s", tasks[0], diff)
 		}
-		if n := s.do("GET", "/Provenance?_count=50", "").json(t)["entry"]; len(n.([]any)) != 3 {
-			t.Errorf("%d Provenances in all, want 3 (two transitions of one Task, one of another)", len(n.([]any)))
+		if n := s.do("GET", "/Provenance?_count=50", "").json(t)["entry"]; len(n.([]any)) != 4 {
+			t.Errorf("%d Provenances in all, want 4 (the handover's, two transitions of one Task, one of another)", len(n.([]any)))
 		}
 
 		// 3. A forbidden transition: the third Task cannot jump to completed.

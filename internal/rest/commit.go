@@ -76,6 +76,9 @@ func (s *Service) commit(ctx context.Context, tx store.Store, w Write) (*fhir.Re
 	if err := s.keepCare(ctx, tx, w); err != nil {
 		return nil, err
 	}
+	if len(s.txObservers) > 0 && s.log != nil {
+		s.log.add(w)
+	}
 	if len(s.observers) > 0 {
 		bound := s.bound(tx)
 		for _, o := range s.observers {

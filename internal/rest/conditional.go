@@ -105,8 +105,8 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, b
 			return nil, false, err
 		}
 	}
-	err = s.retry(ctx, func(tx store.Store) error {
-		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+	err = s.retry(ctx, func(tx *Service) error {
+		match, err := tx.matchOne(ctx, tx.store, typ, criteria, "the conditional URL")
 		switch {
 		case err != nil:
 			return err
@@ -117,7 +117,7 @@ func (s *Service) ConditionalUpdate(ctx context.Context, typ, criteria string, b
 		case match != nil:
 			res.SetID(match.ID)
 		}
-		out, created, err = s.put(ctx, tx, res, ifMatch, "PUT")
+		out, created, err = tx.put(ctx, tx.store, res, ifMatch, "PUT")
 		return err
 	})
 	return out, created, err
@@ -130,14 +130,14 @@ func (s *Service) ConditionalDelete(ctx context.Context, typ, criteria string, i
 	if err := s.supported(typ, registry.Delete); err != nil {
 		return "", Deleted{}, err
 	}
-	err = s.retry(ctx, func(tx store.Store) error {
+	err = s.retry(ctx, func(tx *Service) error {
 		id, out = "", Deleted{}
-		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+		match, err := tx.matchOne(ctx, tx.store, typ, criteria, "the conditional URL")
 		if err != nil || match == nil {
 			return err
 		}
 		id = match.ID
-		out, err = s.delete(ctx, tx, typ, id, ifMatch)
+		out, err = tx.delete(ctx, tx.store, typ, id, ifMatch)
 		return err
 	})
 	return id, out, err

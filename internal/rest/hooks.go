@@ -46,7 +46,7 @@ func (s *Service) bound(tx store.Store) *Service {
 		return s
 	}
 	b := s.child(tx)
-	b.deferred = s.deferred
+	b.deferred, b.log = s.deferred, s.log
 	return b
 }
 

@@ -34,8 +34,8 @@ func (s *Service) Patch(ctx context.Context, typ, id string, p Patch, ifMatch in
 	if err := checkID(typ, id); err != nil {
 		return nil, err
 	}
-	err = s.retry(ctx, func(tx store.Store) error {
-		out, err = s.patch(ctx, tx, typ, id, p, ifMatch)
+	err = s.retry(ctx, func(tx *Service) error {
+		out, err = tx.patch(ctx, tx.store, typ, id, p, ifMatch)
 		return err
 	})
 	return out, err
@@ -47,15 +47,15 @@ func (s *Service) ConditionalPatch(ctx context.Context, typ, criteria string, p 
 	if err := s.supported(typ, registry.Patch); err != nil {
 		return nil, err
 	}
-	err = s.retry(ctx, func(tx store.Store) error {
-		match, err := s.matchOne(ctx, tx, typ, criteria, "the conditional URL")
+	err = s.retry(ctx, func(tx *Service) error {
+		match, err := tx.matchOne(ctx, tx.store, typ, criteria, "the conditional URL")
 		switch {
 		case err != nil:
 			return err
 		case match == nil:
 			return fhirerr.NotFoundf("no %s matches %q: nothing to patch", typ, criteria)
 		}
-		out, err = s.patch(ctx, tx, typ, match.ID, p, ifMatch)
+		out, err = tx.patch(ctx, tx.store, typ, match.ID, p, ifMatch)
 		return err
 	})
 	return out, err

@@ -32,6 +32,9 @@ type Service struct {
 	// deferred, when not nil, collects local references and deletions to
 	// check once the whole transaction is written (see DeferReferenceChecks).
 	deferred *deferredChecks
+	// log, in a Service bound to a transaction, holds what it wrote, for
+	// the transaction observers (see ObserveTx).
+	log *txLog
 }
 
 // shared is what a Service and every Service bound to one of its
@@ -42,8 +45,10 @@ type shared struct {
 	registry *registry.Registry
 	now      func() time.Time
 	hooks    map[string][]Hook // by resource type
-	// observers see every write of every type (see Observe).
-	observers []Observer
+	// observers see every write of every type (see Observe); txObservers
+	// every transaction's writes together (see ObserveTx).
+	observers   []Observer
+	txObservers []TxObserver
 	// modifiers are the modifierExtension urls the server knows (see
 	// AllowModifierExtensions).
 	modifiers map[string]bool
@@ -65,7 +70,11 @@ func newService(sh *shared, st store.Store, inTx bool) *Service {
 }
 
 // child is a Service like s working in tx, within a transaction.
-func (s *Service) child(tx store.Store) *Service { return newService(s.shared, tx, true) }
+func (s *Service) child(tx store.Store) *Service {
+	c := newService(s.shared, tx, true)
+	c.log = &txLog{}
+	return c
+}
 
 // New returns a Service over st for the types in reg.
 func New(st store.Store, reg *registry.Registry) *Service {
@@ -201,19 +210,45 @@ func (s *Service) Create(ctx context.Context, typ string, body []byte, opt Creat
 	if err != nil {
 		return nil, false, err
 	}
+	return s.create(ctx, res, opt)
+}
+
+// Record stores body, a resource of typ the server itself built (a
+// Provenance, an audit record), as Create does, but without the strict
+// FHIR JSON parse a client's body gets: it is the server's code that must
+// make it valid (and its tests that check it is), and a record made with
+// every write should not cost as much as the write.
+func (s *Service) Record(ctx context.Context, typ string, body []byte) (*fhir.Resource, error) {
+	if err := s.supported(typ, registry.Create); err != nil {
+		return nil, err
+	}
+	doc, err := fhir.ParseDocument(body)
+	if err != nil {
+		return nil, fmt.Errorf("rest.Record: %w", err)
+	}
+	if doc.Type() != typ {
+		return nil, fmt.Errorf("rest.Record: the body is a %s, not a %s", doc.Type(), typ)
+	}
+	out, _, err := s.create(ctx, doc, CreateOptions{})
+	return out, err
+}
+
+// create stores res as a new resource (see Create).
+func (s *Service) create(ctx context.Context, res *fhir.Document, opt CreateOptions) (out *fhir.Resource, created bool, err error) {
+	typ := res.Type()
 	if opt.ID == "" {
 		opt.ID = fhir.NewID()
 	}
 	res.SetID(opt.ID)
-	err = s.retry(ctx, func(tx store.Store) error {
+	err = s.retry(ctx, func(tx *Service) error {
 		if opt.IfNoneExist != "" {
-			match, err := s.matchOne(ctx, tx, typ, opt.IfNoneExist, "If-None-Exist")
+			match, err := tx.matchOne(ctx, tx.store, typ, opt.IfNoneExist, "If-None-Exist")
 			if err != nil || match != nil {
 				out, created = match, false
 				return err
 			}
 		}
-		out, err = s.write(ctx, tx, res, nil, 1, "POST")
+		out, err = tx.write(ctx, tx.store, res, nil, 1, "POST")
 		created = true
 		return err
 	})
@@ -247,8 +282,8 @@ func (s *Service) Update(ctx context.Context, typ, id string, body []byte, ifMat
 	case bodyID != id:
 		return nil, false, fhirerr.Invalidf(typ+".id", "the id in the body (%q) does not match the id in the URL (%q)", bodyID, id)
 	}
-	err = s.retry(ctx, func(tx store.Store) error {
-		out, created, err = s.put(ctx, tx, res, ifMatch, "PUT")
+	err = s.retry(ctx, func(tx *Service) error {
+		out, created, err = tx.put(ctx, tx.store, res, ifMatch, "PUT")
 		return err
 	})
 	return out, created, err
@@ -289,8 +324,8 @@ func (s *Service) Delete(ctx context.Context, typ, id string, ifMatch int64) (De
 		return Deleted{}, err
 	}
 	var out Deleted
-	err := s.retry(ctx, func(tx store.Store) (err error) {
-		out, err = s.delete(ctx, tx, typ, id, ifMatch)
+	err := s.retry(ctx, func(tx *Service) (err error) {
+		out, err = tx.delete(ctx, tx.store, typ, id, ifMatch)
 		return err
 	})
 	return out, err
@@ -372,11 +407,11 @@ func preconditionFailed(typ, id string, want, have int64) error {
 
 // retry runs fn in a transaction, again from the start when it lost a race
 // with a concurrent writer of the same resource.
-func (s *Service) retry(ctx context.Context, fn func(tx store.Store) error) error {
+func (s *Service) retry(ctx context.Context, fn func(tx *Service) error) error {
 	if s.inTx { // part of a larger transaction, which retries as a whole
-		return fn(s.store)
+		return fn(s)
 	}
-	return attempt(ctx, s.store, "the resource", fn)
+	return s.transact(ctx, "the resource", fn)
 }
 
 // write stores doc as version of its resource in tx, through commit. prev
@@ -396,8 +431,8 @@ func (s *Service) checkReferences(ctx context.Context, tx store.Store, typ, id s
 	var local []fhir.Ref
 	var issues []fhirerr.Issue
 	for _, ref := range doc.References(baseOf(ctx)) {
-		if kept[ref.Value] {
-			continue
+		if kept[ref.Value] || s.log.wrote(ref.Value) {
+			continue // kept, or a version this transaction wrote (a Provenance's target)
 		}
 		if malformed(ref, s.registry) {
 			issues = append(issues, fhirerr.Issue{Code: "value", Expression: ref.Path,

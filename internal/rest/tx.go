@@ -24,8 +24,19 @@ func (s *Service) InTx(ctx context.Context, fn func(tx *Service) error) error {
 	if s.inTx {
 		return fn(s)
 	}
-	return attempt(ctx, s.store, "a resource in this transaction", func(st store.Store) error {
-		return fn(s.child(st))
+	return s.transact(ctx, "a resource in this transaction", fn)
+}
+
+// transact runs fn in a new transaction, bound to a Service of its own,
+// retried as attempt does; once fn succeeds, the transaction observers see
+// what it wrote before it commits.
+func (s *Service) transact(ctx context.Context, what string, fn func(tx *Service) error) error {
+	return attempt(ctx, s.store, what, func(st store.Store) error {
+		tx := s.child(st)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.finish(ctx)
 	})
 }
 

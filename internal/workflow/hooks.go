@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/provenance"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/workflow/questionnaire"
 	"github.com/sharedcare/sharedcare/internal/workflow/taskflow"
@@ -29,11 +29,9 @@ func (h taskHook) AfterWrite(ctx context.Context, tx *rest.Service, prev, stored
 	}
 	// The agent is the caller the request was authenticated as, never
 	// the Task's owner: who did it, not whom it was for.
-	who, onBehalfOf := taskflow.Agent(auth.PrincipalFrom(ctx))
-	for _, ref := range []map[string]any{who, onBehalfOf} {
-		if err := unstored(ctx, tx, ref); err != nil {
-			return err
-		}
+	who, onBehalfOf, err := provenance.Agent(ctx, tx)
+	if err != nil {
+		return err
 	}
 	target := "Task/" + stored.ID + "/_history/" + stored.VersionID()
 	body, err := json.Marshal(taskflow.Provenance(target, who, onBehalfOf, from, to, stored.LastUpdated))
@@ -41,30 +39,6 @@ func (h taskHook) AfterWrite(ctx context.Context, tx *rest.Service, prev, stored
 		return fmt.Errorf("workflow: Provenance: %w", err)
 	}
 	_, _, err = tx.Create(ctx, "Provenance", body, rest.CreateOptions{})
-	return err
-}
-
-// unstored turns a Reference (nil: none) to a resource of this server that
-// is not stored here into a type and a display saying so: a client's
-// organization or user need not be on the server (their records may come
-// later), and a Provenance may not refer to what does not exist.
-func unstored(ctx context.Context, tx *rest.Service, ref map[string]any) error {
-	target := str(ref["reference"])
-	typ, id := fhir.LocalTarget(target, rest.Base(ctx))
-	if typ == "" {
-		return nil
-	}
-	// Whether it exists is the server's question, asked for its own
-	// record, not one the caller's scopes must allow.
-	_, err := tx.Read(auth.AsSystem(ctx), typ, id)
-	switch {
-	case err == nil || fhirerr.Is(err, fhirerr.NotSupported):
-		return nil // stored, or of a type this server does not hold
-	case fhirerr.Is(err, fhirerr.NotFound) || fhirerr.Is(err, fhirerr.Gone) || fhirerr.Is(err, fhirerr.Invalid):
-		delete(ref, "reference")
-		ref["type"], ref["display"] = typ, target+" (not on this server)"
-		return nil
-	}
 	return err
 }
 

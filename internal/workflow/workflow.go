@@ -24,6 +24,7 @@ import (
 	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/fhir"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
+	"github.com/sharedcare/sharedcare/internal/provenance"
 	"github.com/sharedcare/sharedcare/internal/rest"
 	"github.com/sharedcare/sharedcare/internal/search"
 	"github.com/sharedcare/sharedcare/internal/store"
@@ -79,6 +80,9 @@ func New(svc *rest.Service, cfg Config) *Workflow {
 		svc.Protect(c.typ, c.id, "api/"+c.file)
 	}
 	svc.Hook("Questionnaire", definitionHook{})
+	// Every other write's Provenance, registered here with the Task hook
+	// whose transition Provenance replaces it for that write.
+	provenance.Register(svc)
 	return w
 }
 

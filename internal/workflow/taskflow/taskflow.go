@@ -167,6 +167,20 @@ func hasOwner(v any) bool {
 // the task-status code system, with text "Task status from→to" ("Task
 // created as to" when from is "").
 func Provenance(taskRef string, who, onBehalfOf map[string]any, from, to string, now time.Time) map[string]any {
+	text := "Task status " + from + "→" + to
+	if from == "" {
+		text = "Task created as " + to
+	}
+	return Record([]string{taskRef}, who, onBehalfOf, map[string]any{
+		"coding": []any{map[string]any{"system": "http://hl7.org/fhir/task-status", "code": to}},
+		"text":   text,
+	}, now)
+}
+
+// Record is a Provenance of targets (references to versions), made by who
+// (the author) on behalf of onBehalfOf (nil for none) at now, for
+// activity (nil for none).
+func Record(targets []string, who, onBehalfOf, activity map[string]any, now time.Time) map[string]any {
 	agent := map[string]any{
 		"type": map[string]any{"coding": []any{map[string]any{
 			"system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
@@ -177,20 +191,20 @@ func Provenance(taskRef string, who, onBehalfOf map[string]any, from, to string,
 	if onBehalfOf != nil {
 		agent["onBehalfOf"] = onBehalfOf
 	}
-	text := "Task status " + from + "→" + to
-	if from == "" {
-		text = "Task created as " + to
+	refs := make([]any, len(targets))
+	for i, t := range targets {
+		refs[i] = map[string]any{"reference": t}
 	}
-	return map[string]any{
+	out := map[string]any{
 		"resourceType": "Provenance",
-		"target":       []any{map[string]any{"reference": taskRef}},
+		"target":       refs,
 		// The layout of an R4 instant as sharedcare writes them everywhere
 		// (fhir.Instant): milliseconds always, UTC as Z.
 		"recorded": now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		"agent":    []any{agent},
-		"activity": map[string]any{
-			"coding": []any{map[string]any{"system": "http://hl7.org/fhir/task-status", "code": to}},
-			"text":   text,
-		},
 	}
+	if activity != nil {
+		out["activity"] = activity
+	}
+	return out
 }
