@@ -97,6 +97,32 @@ func TestCareRelationships(t *testing.T) {
 			check(p.name+" Patient/pb/CarePlan", found(p.who, "/Patient/pb/CarePlan?_total=accurate"), p.inB)
 		}
 
+		// A Provenance is seen only through a patient the caller cares for:
+		// gp2 learns nothing of who changed patient pa's records.
+		all := string(s.do("GET", "/Provenance?_count=100", "", everyone...).mustStatus(t, http.StatusOK).body)
+		mine := string(s.do("GET", "/Provenance?_count=100", "", gp2...).mustStatus(t, http.StatusOK).body)
+		for _, about := range []string{`"CarePlan/cpa/_history/1"`, `"Patient/pa/_history/1"`, `"EpisodeOfCare/ea/_history/1"`} {
+			if !strings.Contains(all, about) {
+				t.Errorf("no Provenance targets %s at all:\n%s", about, all)
+			}
+			if strings.Contains(mine, about) {
+				t.Errorf("gp2 sees the Provenance of %s, a record of a patient it has no relationship with", about)
+			}
+		}
+		provs, _ := s.do("GET", "/Provenance?target=CarePlan/cpa", "", everyone...).mustStatus(t, http.StatusOK).json(t)["entry"].([]any)
+		if len(provs) == 0 {
+			t.Error("Provenance?target=CarePlan/cpa finds nothing")
+		}
+		for _, e := range provs {
+			id := e.(map[string]any)["resource"].(map[string]any)["id"].(string)
+			if got := status(gp2, "GET", "/Provenance/"+id, ""); got != http.StatusForbidden {
+				t.Errorf("gp2 reads the Provenance of CarePlan/cpa: %d, want 403", got)
+			}
+			if got := status(gp1, "GET", "/Provenance/"+id, ""); got != http.StatusForbidden {
+				t.Errorf("gp1 reads the Provenance of CarePlan/cpa: %d, want 403 until Provenances are linked through their targets", got)
+			}
+		}
+
 		// A batch's reads are each checked.
 		var batch []string
 		for _, e := range s.do("POST", "", `{"resourceType":"Bundle","type":"batch","entry":[

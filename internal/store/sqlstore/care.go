@@ -66,6 +66,13 @@ func careCond(c *search.Care, alias, typ string) (string, []any) {
 	links := "FROM idx_reference l WHERE l.res_type = ? AND l.res_id = " + alias + ".id AND l.param IN (" +
 		placeholders(len(params)) + ") AND l.target_type = 'Patient'"
 	args := append([]any{typ}, strings2any(params)...)
+	if typ == "Provenance" {
+		// A Provenance names its patient only when it targets the Patient
+		// itself; one about a CarePlan names none, yet says who changed a
+		// patient's record. Until it is linked through its targets, a
+		// relationship-bound caller sees only those naming its patients.
+		return "EXISTS (SELECT 1 " + links + " AND l.target_id IN (" + cared + "))", append(args, c.Organization)
+	}
 	cond := "(NOT EXISTS (SELECT 1 " + links + ") OR EXISTS (SELECT 1 " + links + " AND l.target_id IN (" + cared + ")))"
 	return cond, append(append(args, args...), c.Organization)
 }
