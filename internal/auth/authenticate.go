@@ -16,5 +16,10 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, token, base string) (Principal, error)
 }
 
+// MaxTokenBytes bounds a bearer token or client assertion before anything
+// parses it: a JWT of a few scopes is well under 2 KiB; 16 KiB leaves room
+// for long scope lists and still refuses a hostile megabyte unread.
+const MaxTokenBytes = 16 << 10
+
 // ErrInvalidToken is the error every refused token wraps (401).
 var ErrInvalidToken = errors.New("invalid access token")

@@ -13,10 +13,6 @@ import (
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 )
 
-// maxBearerBytes bounds an access token before anything parses it: a JWT of
-// a few scopes is well under 2 KiB; 16 KiB leaves room for long scope lists.
-const maxBearerBytes = 16 << 10
-
 // unrestricted is every caller when authentication is off (SHAREDCARE_AUTH=off).
 var unrestricted = auth.Principal{Kind: auth.Anonymous, Unrestricted: true}
 
@@ -67,8 +63,8 @@ func bearerToken(h http.Header) (string, error) {
 	switch {
 	case !ok || !strings.EqualFold(scheme, "Bearer") || token == "":
 		return "", invalidToken("the Authorization header must be Bearer <token>")
-	case len(token) > maxBearerBytes:
-		return "", invalidToken("the access token is longer than %d bytes", maxBearerBytes)
+	case len(token) > auth.MaxTokenBytes:
+		return "", invalidToken("the access token is longer than %d bytes", auth.MaxTokenBytes)
 	}
 	return token, nil
 }

@@ -3,11 +3,9 @@ package issuers
 import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-)
 
-// MaxTokenBytes bounds the bearer tokens looked at: far above any real
-// access token, far below what could cost the server to parse.
-const MaxTokenBytes = 16 << 10
+	"github.com/sharedcare/sharedcare/internal/auth"
+)
 
 // Algorithms are the signature algorithms an external issuer's tokens may
 // use: asymmetric only, so never none nor an HMAC keyed with a public key.
@@ -17,7 +15,7 @@ var Algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, j
 // Algorithms, WITHOUT verifying it: only to choose which verifier checks the
 // token. ok is false for anything else (too long, malformed, no iss).
 func PeekIssuer(raw string) (iss string, ok bool) {
-	if len(raw) > MaxTokenBytes {
+	if len(raw) > auth.MaxTokenBytes {
 		return "", false
 	}
 	tok, err := jwt.ParseSigned(raw, Algorithms)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/auth/issuers/issuertest"
 )
 
@@ -22,7 +23,7 @@ func TestPeekIssuer(t *testing.T) {
 		"HS256":      issuertest.SignWith(t, jose.HS256, []byte("0123456789abcdef0123456789abcdef"), ti.Claims(nil)),
 		"not a JWT":  "a.b.c",
 		"empty":      "",
-		"oversized":  ti.Sign(t, kid, ti.Claims(map[string]any{"pad": strings.Repeat("x", MaxTokenBytes)})),
+		"oversized":  ti.Sign(t, kid, ti.Claims(map[string]any{"pad": strings.Repeat("x", auth.MaxTokenBytes)})),
 	} {
 		if iss, ok := PeekIssuer(raw); ok {
 			t.Errorf("%s: PeekIssuer = %q, true; want false", name, iss)

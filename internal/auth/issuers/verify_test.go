@@ -131,7 +131,7 @@ func TestAuthenticateRefused(t *testing.T) {
 		{"empty user", ti.Sign(t, kid, ti.Claims(map[string]any{"fhirUser": ""})), `claim "fhirUser"`},
 		{"no client", ti.Sign(t, kid, ti.Claims(map[string]any{"azp": nil, "sub": nil})), `no client`},
 		{"not a JWT", "not-a-token", `not a JWT signed`},
-		{"oversized", strings.Repeat("a", MaxTokenBytes+1), `not a JWT signed`},
+		{"oversized", strings.Repeat("a", auth.MaxTokenBytes+1), `not a JWT signed`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := v.Authenticate(context.Background(), tt.token, "")

@@ -65,7 +65,7 @@ func randomID() string {
 // Authenticate verifies one of this server's access tokens presented at the
 // FHIR base base. A token verified before costs a hash and a map lookup.
 func (s *Server) Authenticate(ctx context.Context, raw, base string) (auth.Principal, error) {
-	if len(raw) > maxTokenBytes {
+	if len(raw) > auth.MaxTokenBytes {
 		return auth.Principal{}, invalid("too large")
 	}
 	now := s.opts.Now()

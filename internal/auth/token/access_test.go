@@ -272,7 +272,7 @@ func TestAuthenticateHostile(t *testing.T) {
 			{"jku elsewhere", attacker.sign(t, claims(nil), map[jose.HeaderKey]any{"jku": "https://evil.example.org/jwks"})},
 			{"x5u elsewhere", attacker.sign(t, claims(nil), map[jose.HeaderKey]any{"x5u": "https://evil.example.org/cert"})},
 			{"embedded jwk", attacker.sign(t, claims(nil), map[jose.HeaderKey]any{"jwk": rawEmbedded})},
-			{"oversized", good + strings.Repeat("A", maxTokenBytes)},
+			{"oversized", good + strings.Repeat("A", auth.MaxTokenBytes)},
 			{"not a JWS", "hello"},
 			{"bad base64", "!!!.@@@.###"},
 			{"JSON garbage", b64([]byte(`{"alg":`)) + "." + b64([]byte(`[1,2`)) + "." + b64([]byte("sig"))},

@@ -8,6 +8,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/sharedcare/sharedcare/internal/auth"
 	"github.com/sharedcare/sharedcare/internal/auth/scope"
 	"github.com/sharedcare/sharedcare/internal/fhirerr"
 	"github.com/sharedcare/sharedcare/internal/store"
@@ -62,7 +63,7 @@ func (s *Server) Exchange(ctx context.Context, form url.Values, tokenURL, audien
 // it authenticates; the jti is claimed last, so only a genuine assertion
 // can use one up.
 func (s *Server) authenticateClient(ctx context.Context, assertion, tokenURL string) (store.Client, error) {
-	if len(assertion) > maxTokenBytes {
+	if len(assertion) > auth.MaxTokenBytes {
 		return store.Client{}, errInvalidClient
 	}
 	tok, err := jwt.ParseSigned(assertion, assertionAlgs)

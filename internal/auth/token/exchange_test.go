@@ -209,7 +209,7 @@ func TestExchangeHostile(t *testing.T) {
 			{"replayed jti", assertion(replayed), "invalid_client"},
 			{"unknown client", signed(func(m map[string]any) { m["iss"], m["sub"] = "nobody", "nobody" }), "invalid_client"},
 			{"disabled client", signed(func(m map[string]any) { m["iss"], m["sub"] = "off", "off" }), "invalid_client"},
-			{"oversized", assertion(good + strings.Repeat("A", maxTokenBytes)), "invalid_client"},
+			{"oversized", assertion(good + strings.Repeat("A", auth.MaxTokenBytes)), "invalid_client"},
 			{"not a JWS", assertion("hello"), "invalid_client"},
 			{"bad base64", assertion("!!!.@@@.###"), "invalid_client"},
 			{"JSON garbage", assertion(b64([]byte(`{"alg":`)) + "." + b64([]byte(`[1,`)) + ".c2ln"), "invalid_client"},

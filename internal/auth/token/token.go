@@ -38,8 +38,6 @@ const (
 	// keyReload is the least time between rereads of the keys on an unknown
 	// kid, so hostile tokens cannot hammer the database.
 	keyReload = time.Second
-	// maxTokenBytes bounds a token or assertion before it is parsed.
-	maxTokenBytes = 16 << 10
 )
 
 // Options configure a Server.
