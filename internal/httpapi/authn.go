@@ -21,16 +21,12 @@ var unrestricted = auth.Principal{Kind: auth.Anonymous, Unrestricted: true}
 // /metadata goes through here before anything else reads the request: an
 // unauthenticated caller learns nothing, not even whether a path exists.
 // With no Authenticator and authentication not switched off, nobody gets in.
-func (a *API) authenticate(c *gin.Context) (context.Context, error) {
+func (a *API) authenticate(c *gin.Context, base string) (context.Context, error) {
 	ctx := c.Request.Context()
 	if a.opts.AuthOff {
 		return auth.WithPrincipal(ctx, unrestricted), nil
 	}
 	raw, err := bearerToken(c.Request.Header)
-	if err != nil {
-		return nil, err
-	}
-	base, err := a.origin.baseURL(c.Request)
 	if err != nil {
 		return nil, err
 	}

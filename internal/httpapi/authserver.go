@@ -29,7 +29,7 @@ const maxTokenRequestBytes = 64 << 10
 
 // servePublic serves the SMART paths below the FHIR base, which need no
 // token; it reports whether path was one of them.
-func (a *API) servePublic(c *gin.Context, path string) bool {
+func (a *API) servePublic(c *gin.Context, path, base string) bool {
 	var serve func(*gin.Context, string) error
 	switch path {
 	case tokenPath:
@@ -41,11 +41,7 @@ func (a *API) servePublic(c *gin.Context, path string) bool {
 	default:
 		return false
 	}
-	base, err := a.origin.baseURL(c.Request)
-	if err == nil {
-		err = serve(c, base)
-	}
-	if err != nil {
+	if err := serve(c, base); err != nil {
 		a.writeError(c, err)
 	}
 	return true

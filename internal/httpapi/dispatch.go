@@ -21,12 +21,19 @@ const queryKey = "sharedcare.query"
 
 // fhir serves everything below the FHIR base.
 func (a *API) fhir(c *gin.Context) {
+	// The base the request reached (and a token's audience), once: a Host
+	// the server does not answer to is refused before anything else.
+	base, err := a.origin.baseURL(c.Request)
+	if err != nil {
+		a.writeError(c, err)
+		return
+	}
 	path := strings.TrimPrefix(c.Request.URL.Path, FHIRBase)
-	if a.servePublic(c, path) {
+	if a.servePublic(c, path, base) {
 		return
 	}
 	if !isPublic(path) {
-		ctx, err := a.authenticate(c)
+		ctx, err := a.authenticate(c, base)
 		if err != nil {
 			a.writeError(c, err)
 			return
@@ -47,7 +54,7 @@ func (a *API) fhir(c *gin.Context) {
 		return
 	}
 	c.Set(contentTypeKey, ct)
-	resp, err := a.serve(c, query)
+	resp, err := a.serve(c, query, base)
 	if err != nil {
 		a.writeError(c, err)
 		return
@@ -62,11 +69,7 @@ func (a *API) fhir(c *gin.Context) {
 	a.writeJSON(c, resp.Status, resp.Body)
 }
 
-func (a *API) serve(c *gin.Context, query url.Values) (*router.Response, error) {
-	base, err := a.origin.baseURL(c.Request)
-	if err != nil {
-		return nil, err
-	}
+func (a *API) serve(c *gin.Context, query url.Values, base string) (*router.Response, error) {
 	req := &router.Request{
 		Method:  c.Request.Method,
 		Query:   query,
