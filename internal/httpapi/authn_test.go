@@ -13,7 +13,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/sharedcare/sharedcare/internal/auth/authtest"
-	"github.com/sharedcare/sharedcare/internal/auth/token"
 	"github.com/sharedcare/sharedcare/internal/store"
 	"github.com/sharedcare/sharedcare/internal/testdb"
 	"github.com/sharedcare/sharedcare/pkg/smartauth"
@@ -187,5 +186,4 @@ func TestTokenEndpointSpeaksOAuth(t *testing.T) {
 			t.Errorf("%s: Cache-Control %q", c.name, r.header.Get("Cache-Control"))
 		}
 	}
-	var _ *token.Error // the refusals above are token.Server's, rendered here
 }
